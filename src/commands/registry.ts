@@ -1,0 +1,22 @@
+import type { Command } from './command.ts';
+import { validateCommand } from './validate-command.ts';
+
+/** Every subcommand of `portable-watch`, by the name users type. */
+export const commands = {
+  validate: validateCommand,
+} satisfies Record<string, Command>;
+
+export function helpText(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  const lines = Object.entries(commands).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
+  return [
+    'portable-watch: watches Portable flows and alerts when a run fails or hangs.',
+    '',
+    'Usage: portable-watch <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run `portable-watch <command> --help` for the options of a command.',
+  ].join('\n');
+}

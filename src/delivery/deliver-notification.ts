@@ -1,0 +1,83 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Notifier } from '../notifiers/notifier.ts';
+import { NotifierError } from '../notifiers/notifier.ts';
+import { notificationJobId, type NotificationJobData } from './notification-queue.ts';
+
+/**
+ * Sends one alert through one notifier, at most once. BullMQ's job id already keeps a job from being queued
+ * twice while it exists; the delivered marker also covers a job queued again after its predecessor was
+ * removed, so the only way to send twice is a crash between the send and the marker.
+ */
+
+export type DeliveryOutcome = 'delivered' | 'already-delivered';
+
+/** How the job adapter must treat a failed delivery. */
+export type DeliveryFailure =
+  | { action: 'retry'; message: string }
+  | { action: 'wait'; message: string; delayMs: number }
+  | { action: 'give-up'; message: string };
+
+export interface DeliveryDependencies {
+  redis: Redis;
+  prefix: string;
+  notifier: (name: string) => Notifier | undefined;
+  now: () => number;
+  log: Logger;
+}
+
+const DELIVERED_TTL_S = 30 * 24 * 3600;
+
+export class DeliveryError extends Error {
+  override readonly name = 'DeliveryError';
+  readonly failure: DeliveryFailure;
+  constructor(failure: DeliveryFailure) {
+    super(failure.message);
+    this.failure = failure;
+  }
+}
+
+export async function deliverNotification(
+  deps: DeliveryDependencies,
+  data: NotificationJobData,
+  options: { signal?: AbortSignal } = {},
+): Promise<DeliveryOutcome> {
+  const { alert, notifier: name } = data;
+  const marker = `${deps.prefix}:delivered:${notificationJobId(alert.key, name)}`;
+  const log = deps.log.child({ flowId: alert.flow.id, attemptId: alert.attempt?.id, alert: alert.key, notifier: name });
+  if ((await deps.redis.exists(marker)) === 1) {
+    log.info('alert already delivered; not sending again');
+    return 'already-delivered';
+  }
+  const notifier = deps.notifier(name);
+  if (notifier === undefined) {
+    throw new DeliveryError({
+      action: 'give-up',
+      message: `notifier "${name}" is no longer in the config; alert ${alert.key} was not sent (add the notifier back and retry the failed job, or ignore)`,
+    });
+  }
+  try {
+    await notifier.send(alert, options.signal ? { signal: options.signal } : {});
+  } catch (error) {
+    throw new DeliveryError(classify(error));
+  }
+  const at = deps.now();
+  await deps.redis
+    .multi()
+    .set(marker, String(at), 'EX', DELIVERED_TTL_S)
+    .hset(`${deps.prefix}:flow:${alert.flow.id}:last-alert`, 'kind', alert.kind, 'key', alert.key, 'notifier', name, 'at', String(at))
+    .exec();
+  log.info({ kind: alert.kind }, 'alert delivered');
+  return 'delivered';
+}
+
+function classify(error: unknown): DeliveryFailure {
+  if (error instanceof NotifierError) {
+    if (!error.retryable) return { action: 'give-up', message: error.message };
+    if (error.retryAfterMs !== undefined) return { action: 'wait', message: error.message, delayMs: error.retryAfterMs };
+    return { action: 'retry', message: error.message };
+  }
+  // Unclassified errors are retried: losing an alert to a bug is worse than retrying one.
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { action: 'retry', message };
+}

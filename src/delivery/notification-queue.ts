@@ -1,0 +1,58 @@
+import type { Queue } from 'bullmq';
+import type { Alert } from '../alerts/alert.ts';
+import type { AlertSink } from '../checks/check-flow.ts';
+
+/** One job per (alert, notifier): a slow or failing notifier never holds up another, nor the checks. */
+export interface NotificationJobData {
+  alert: Alert;
+  notifier: string;
+}
+
+export const NOTIFICATION_QUEUE = 'notifications';
+
+/** Named strategy so BullMQ calls `deliveryBackoff` (set as the worker's `settings.backoffStrategy`). */
+export const DELIVERY_BACKOFF = 'delivery';
+
+/**
+ * Transient failures are retried for about half a day: an outage of Slack or of the mail server delays alerts,
+ * it does not lose them. 8 doublings from 10 s reach the 30-minute ceiling after ~40 minutes; 22 more at the
+ * ceiling make ~11 hours.
+ */
+export const DELIVERY_ATTEMPTS = 30;
+const FIRST_RETRY_MS = 10_000;
+const MAX_RETRY_MS = 30 * 60_000;
+
+export function deliveryBackoff(attemptsMade: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, attemptsMade - 1));
+  // Jitter in [ceiling/2, ceiling): retries after an outage do not arrive at Slack all at once.
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** The job id is derived from the alert key, so queueing the same alert again while its job exists is a no-op. */
+export function notificationJobId(alertKey: string, notifier: string): string {
+  return `${alertKey}.${notifier}`;
+}
+
+const DAY_S = 24 * 3600;
+
+export function createAlertSink(queue: Queue<NotificationJobData>): AlertSink {
+  return {
+    async enqueue(items) {
+      const jobs = items.flatMap(({ alert, notifiers }) =>
+        notifiers.map((notifier) => ({
+          name: alert.kind,
+          data: { alert, notifier },
+          opts: {
+            jobId: notificationJobId(alert.key, notifier),
+            attempts: DELIVERY_ATTEMPTS,
+            backoff: { type: DELIVERY_BACKOFF },
+            // Kept long enough that a check repeated after a crash finds the job and does not queue it again.
+            removeOnComplete: { age: 7 * DAY_S, count: 50_000 },
+            removeOnFail: { age: 30 * DAY_S },
+          },
+        })),
+      );
+      if (jobs.length > 0) await queue.addBulk(jobs);
+    },
+  };
+}

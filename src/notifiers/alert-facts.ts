@@ -1,0 +1,173 @@
+import { ALERT_TITLES, type Alert, type AlertAttempt, type MonitorProblem } from '../alerts/alert.ts';
+import type { ResourceCounts } from '../portable/run-attempt.ts';
+
+/**
+ * What every medium says about an alert, as plain unescaped text. Slack, email and the console differ only
+ * in how they lay these out and escape them, so a new fact is added here once.
+ */
+export interface AlertFact {
+  label: string;
+  value: string;
+}
+
+const MONITOR_PROBLEMS: Record<MonitorProblem, string> = {
+  unauthorized: 'Portable rejected the API token (401)',
+  forbidden: 'the API token may not read this (403)',
+  'not-found': 'Portable does not know this flow (404)',
+  transient: 'Portable keeps failing to answer',
+  malformed: 'Portable answered with data portable-watch cannot read',
+  'bad-request': 'Portable rejected the request (400)',
+};
+
+/** `FAILED: Events to Snowflake`. */
+export function alertHeadline(alert: Alert): string {
+  return `${ALERT_TITLES[alert.kind]}: ${alert.flow.name}`;
+}
+
+/** One line that stands on its own, for notification previews and the console's first line. */
+export function alertSummary(alert: Alert): string {
+  const attempt = alert.attempt ? ` — attempt ${alert.attempt.id}` : '';
+  const test = alert.kind === 'test' ? ' — a test alert, nothing is wrong' : '';
+  return `${alertHeadline(alert)} (flow ${alert.flow.id})${attempt}${test}`;
+}
+
+/** What happened, as a sentence a person reads first. */
+export function alertSentence(alert: Alert): string {
+  const { flow, attempt } = alert;
+  const subject = attempt ? `Attempt ${attempt.id} of ${flow.name}` : flow.name;
+  const checked = alert.monitor?.scope === 'account' ? 'the Portable account' : flow.name;
+  switch (alert.kind) {
+    case 'failed':
+      return `${subject} failed.`;
+    case 'stalled': {
+      const state = attempt?.state === 'pending' ? 'pending' : 'running';
+      const ranFor = formatDuration(attempt?.durationMs ?? null);
+      const maxRuntime = alert.maxRuntimeMs === undefined ? undefined : formatDuration(alert.maxRuntimeMs);
+      const limit = maxRuntime === undefined ? '' : `, longer than its max runtime of ${maxRuntime}`;
+      return `${subject} has been ${state} for ${ranFor}${limit}.`;
+    }
+    case 'recovered':
+      return `${flow.name} succeeded again${attempt ? ` (attempt ${attempt.id})` : ''}.`;
+    case 'monitor-error':
+      return `portable-watch cannot check ${checked}: ${describeProblem(alert.monitor?.problem)}.`;
+    case 'monitor-recovered':
+      return `portable-watch can check ${checked} again.`;
+    case 'test':
+      return `This is a test alert sent by portable-watch test-alert; nothing is wrong with ${flow.name}.`;
+  }
+}
+
+/** The label/value pairs shown for an alert: only those that are known for it, most important first. */
+export function alertFacts(alert: Alert): AlertFact[] {
+  const facts: AlertFact[] = [{ label: 'Flow', value: `${alert.flow.name} (${alert.flow.id})` }];
+  if (alert.attempt) facts.push(...attemptFacts(alert.attempt));
+  if (alert.maxRuntimeMs !== undefined) facts.push({ label: 'Max runtime', value: formatDuration(alert.maxRuntimeMs) });
+  if (alert.resolves) {
+    const { kind, attemptId, since } = alert.resolves;
+    facts.push({ label: 'Resolves', value: `${kind} alert for attempt ${attemptId} (since ${formatTime(since)})` });
+  }
+  if (alert.monitor) facts.push(...monitorFacts(alert));
+  facts.push({ label: alert.kind === 'test' ? 'Sent' : 'Detected', value: formatTime(alert.detectedAt) });
+  return facts;
+}
+
+function attemptFacts(attempt: AlertAttempt): AlertFact[] {
+  const unfinished = attempt.state === 'running' || attempt.state === 'pending';
+  let finished = unfinished ? `not yet (${attempt.state})` : 'unknown';
+  if (attempt.completedAt !== null) finished = formatTime(attempt.completedAt);
+  return [
+    { label: 'Attempt', value: String(attempt.id) },
+    { label: 'Trigger', value: attempt.trigger },
+    { label: 'Started', value: formatTime(attempt.createdAt) },
+    { label: 'Finished', value: finished },
+    { label: unfinished ? 'Running for' : 'Ran for', value: formatDuration(attempt.durationMs) },
+  ];
+}
+
+function monitorFacts(alert: Alert): AlertFact[] {
+  if (!alert.monitor) return [];
+  const { problem, since, scope } = alert.monitor;
+  if (alert.kind === 'monitor-recovered') {
+    return [{ label: 'Resolves', value: `monitor error since ${formatTime(since)}: ${describeProblem(problem)}` }];
+  }
+  return [
+    { label: 'Problem', value: describeProblem(problem) },
+    { label: 'Scope', value: scope === 'account' ? 'the whole account' : 'this flow' },
+    { label: 'Since', value: formatTime(since) },
+  ];
+}
+
+function describeProblem(problem: MonitorProblem | undefined): string {
+  return problem === undefined ? 'unknown problem' : MONITOR_PROBLEMS[problem];
+}
+
+/** The flow's page in Portable, only when it is an http(s) URL: anything else is not worth a click. */
+export function flowLink(alert: Alert): string | undefined {
+  if (alert.flow.url === undefined) return undefined;
+  try {
+    const url = new URL(alert.flow.url);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `orders: 1,200 extracted · 1,190 loaded`; counts Portable did not report are left out. */
+export function describeResource(resource: ResourceCounts): string {
+  const counts = (['extracted', 'analyzed', 'loaded'] as const)
+    .filter((stage) => resource[stage] !== null)
+    .map((stage) => `${formatCount(resource[stage] ?? 0)} ${stage}`);
+  return `${resource.name}: ${counts.length > 0 ? counts.join(' · ') : 'no row counts'}`;
+}
+
+const COUNT_FORMAT = new Intl.NumberFormat('en-US');
+
+function formatCount(count: number): string {
+  return COUNT_FORMAT.format(count);
+}
+
+/** `2026-11-29 07:47:48 UTC`: alerts are read across time zones, so they name one. */
+export function formatTime(epochMs: number): string {
+  const date = new Date(epochMs);
+  if (Number.isNaN(date.getTime())) return 'unknown';
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+const UNITS = [
+  { suffix: 'd', ms: 86_400_000 },
+  { suffix: 'h', ms: 3_600_000 },
+  { suffix: 'm', ms: 60_000 },
+  { suffix: 's', ms: 1_000 },
+] as const;
+
+/** `1h 5m`: the two largest units, which is all the precision a person acts on. */
+export function formatDuration(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms) || ms < 0) return 'unknown';
+  let rest = Math.floor(ms / 1000) * 1000;
+  const parts: string[] = [];
+  for (const unit of UNITS) {
+    const amount = Math.floor(rest / unit.ms);
+    rest -= amount * unit.ms;
+    if (amount > 0 || parts.length > 0) parts.push(`${amount}${unit.suffix}`);
+    if (parts.length === 2) break;
+  }
+  if (parts.length === 0) return '0s';
+  // "2h 0m" reads as more precise than it is
+  return parts.filter((part, index) => index === 0 || !part.startsWith('0')).join(' ');
+}
+
+/**
+ * Keeps tabs and newlines (normalised to \n); drops other C0/C1 control characters and the bidi overrides
+ * that can make text read differently from what it is.
+ */
+export function cleanText(text: string): string {
+  return text
+    .replace(/\r\n?|[\u2028\u2029]/g, '\n')
+    // eslint-disable-next-line no-control-regex -- removing control characters is the point
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '');
+}
+
+/** Like cleanText, for values that must stay on one line (names, facts). */
+export function oneLine(text: string): string {
+  return cleanText(text).replace(/[\n\t]+/g, ' ');
+}

@@ -1,0 +1,70 @@
+import type { Alert } from '../alerts/alert.ts';
+import { alertFacts, alertSentence, alertSummary, cleanText, describeResource, flowLink, oneLine } from './alert-facts.ts';
+
+/** Beyond this a message stops being read; the rest is one click away in Portable. */
+const MAX_ERRORS = 50;
+const MAX_ERROR_CHARS = 10_000;
+const INDENT = '  ';
+
+/**
+ * The alert as plain text for a person: summary line, sentence, facts, rows, errors, link. Shared by the
+ * email body and the console. Text from Portable is cleaned of control characters (a terminal would obey an
+ * escape sequence hidden in an error message) but otherwise kept verbatim.
+ */
+export function renderPlainText(alert: Alert): string {
+  const sections = [
+    [oneLine(alertSummary(alert)), oneLine(alertSentence(alert))],
+    factLines(alert),
+    resourceLines(alert),
+    errorLines(alert),
+    detailLines(alert),
+    linkLines(alert),
+  ].filter((lines) => lines.length > 0);
+  return `${sections.map((lines) => lines.join('\n')).join('\n\n')}\n`;
+}
+
+function factLines(alert: Alert): string[] {
+  const facts = alertFacts(alert);
+  const width = Math.max(...facts.map((fact) => fact.label.length)) + 1;
+  return facts.map((fact) => `${INDENT}${`${fact.label}:`.padEnd(width)} ${oneLine(fact.value)}`);
+}
+
+function resourceLines(alert: Alert): string[] {
+  const resources = alert.attempt?.resources ?? [];
+  if (resources.length === 0) return [];
+  return ['Rows:', ...resources.map((resource) => `${INDENT}${oneLine(describeResource(resource))}`)];
+}
+
+function errorLines(alert: Alert): string[] {
+  const errors = alert.attempt?.errors ?? [];
+  if (errors.length === 0) return [];
+  const lines = [`Errors (${errors.length}):`];
+  for (const error of errors.slice(0, MAX_ERRORS)) {
+    lines.push(indentBlock(cut(cleanText(error), MAX_ERROR_CHARS), `${INDENT}- `));
+  }
+  if (errors.length > MAX_ERRORS) lines.push(`${INDENT}… and ${errors.length - MAX_ERRORS} more`);
+  return lines;
+}
+
+function detailLines(alert: Alert): string[] {
+  if (!alert.monitor || alert.monitor.message === '') return [];
+  return ['Details:', indentBlock(cut(cleanText(alert.monitor.message), MAX_ERROR_CHARS), INDENT)];
+}
+
+function linkLines(alert: Alert): string[] {
+  const link = flowLink(alert);
+  return link === undefined ? [] : [`Open in Portable: ${link}`];
+}
+
+/** First line after `firstPrefix`, the following ones aligned under it, so a multi-line error stays one item. */
+function indentBlock(text: string, firstPrefix: string): string {
+  const continuation = ' '.repeat(firstPrefix.length);
+  return text
+    .split('\n')
+    .map((line, index) => `${index === 0 ? firstPrefix : continuation}${line}`)
+    .join('\n');
+}
+
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,169 @@
+import type { Alert } from '../../alerts/alert.ts';
+import {
+  alertFacts,
+  alertHeadline,
+  alertSentence,
+  alertSummary,
+  cleanText,
+  describeResource,
+  flowLink,
+  oneLine,
+  type AlertFact,
+} from '../alert-facts.ts';
+
+export interface SlackText {
+  type: 'mrkdwn';
+  text: string;
+}
+
+export type SlackBlock =
+  | { type: 'header'; text: { type: 'plain_text'; text: string } }
+  | { type: 'section'; text?: SlackText; fields?: SlackText[] }
+  | { type: 'context'; elements: SlackText[] };
+
+export interface SlackMessage {
+  /** Plain fallback: what notifications, previews and screen readers show. */
+  text: string;
+  blocks: SlackBlock[];
+}
+
+export interface SlackRenderOptions {
+  /** From config, e.g. `<!here>` or `<@U024BE7LH>`: the only text inserted unescaped. */
+  mention?: string;
+}
+
+/** Slack rejects a message over these (400 invalid_blocks), which would lose the alert. */
+export const SLACK_LIMITS = {
+  blocks: 50,
+  headerChars: 150,
+  sectionChars: 3000,
+  fieldChars: 2000,
+  fieldsPerSection: 10,
+} as const;
+
+/** Errors beyond this many sections are counted, not shown: the full list is one click away in Portable. */
+const MAX_ERROR_SECTIONS = 4;
+const MAX_RESOURCE_LINE_CHARS = 300;
+const MAX_FALLBACK_CHARS = 1000;
+
+/**
+ * Block Kit for one alert. Every piece of text that came from Portable is escaped, so a flow named
+ * `<!channel>` or an error containing `<http://evil|click>` shows as typed and can neither ping anyone nor
+ * hide a link. Blocks stay within Slack's limits by construction (at most 1 + 2 + 1 + 5 + 1 + 1).
+ */
+export function renderSlackMessage(alert: Alert, options: SlackRenderOptions = {}): SlackMessage {
+  const mention = options.mention ? `${options.mention} ` : '';
+  const headline = cutEscaped(escapeSlack(oneLine(alertHeadline(alert))), SLACK_LIMITS.headerChars);
+  const blocks: SlackBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: headline } },
+    ...factSections(alertFacts(alert), `${mention}${escapeSlack(oneLine(alertSentence(alert)))}`),
+    ...resourceSections(alert),
+    ...errorSections(alert.attempt?.errors ?? []),
+    ...detailSections(alert),
+    ...linkContext(alert),
+  ];
+  return { text: `${mention}${cutEscaped(escapeSlack(oneLine(alertSummary(alert))), MAX_FALLBACK_CHARS)}`, blocks };
+}
+
+/** `&`, `<` and `>` are the only characters mrkdwn treats as control characters. */
+export function escapeSlack(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Cuts already-escaped text to `max` characters without splitting an entity (`&am…`) or a surrogate pair. */
+export function cutEscaped(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = text
+    .slice(0, max - 1)
+    .replace(/&[a-z]*$/, '')
+    .replace(/[\ud800-\udbff]$/, '');
+  return `${head}…`;
+}
+
+function factSections(facts: AlertFact[], sentence: string): SlackBlock[] {
+  const sections: SlackBlock[] = [];
+  for (let start = 0; start < facts.length; start += SLACK_LIMITS.fieldsPerSection) {
+    const fields = facts.slice(start, start + SLACK_LIMITS.fieldsPerSection).map(field);
+    const text = start === 0 ? { text: mrkdwn(cutEscaped(sentence, SLACK_LIMITS.sectionChars)) } : {};
+    sections.push({ type: 'section', ...text, fields });
+  }
+  return sections;
+}
+
+function field({ label, value }: AlertFact): SlackText {
+  const title = `*${label}*\n`;
+  return mrkdwn(title + cutEscaped(escapeSlack(oneLine(value)), SLACK_LIMITS.fieldChars - title.length));
+}
+
+function resourceSections(alert: Alert): SlackBlock[] {
+  const resources = alert.attempt?.resources ?? [];
+  if (resources.length === 0) return [];
+  // room for "… and N more" must stay free, so lines are packed into a smaller budget
+  const budget = SLACK_LIMITS.sectionChars - 40;
+  let text = '*Rows*';
+  let shown = 0;
+  for (const resource of resources) {
+    const line = `\n• ${cutEscaped(escapeSlack(oneLine(describeResource(resource))), MAX_RESOURCE_LINE_CHARS)}`;
+    if (text.length + line.length > budget) break;
+    text += line;
+    shown += 1;
+  }
+  if (shown < resources.length) text += `\n… and ${resources.length - shown} more`;
+  return [{ type: 'section', text: mrkdwn(text) }];
+}
+
+function errorSections(errors: string[]): SlackBlock[] {
+  if (errors.length === 0) return [];
+  const title = `*Errors (${errors.length})*`;
+  const texts: string[] = [];
+  let current = title;
+  let shown = 0;
+  for (const error of errors) {
+    // sized so that even the first error fits beside the title
+    const block = codeBlock(error, SLACK_LIMITS.sectionChars - title.length - 1);
+    if (current.length + 1 + block.length <= SLACK_LIMITS.sectionChars) {
+      current += `\n${block}`;
+    } else {
+      if (texts.length + 1 >= MAX_ERROR_SECTIONS) break;
+      texts.push(current);
+      current = block;
+    }
+    shown += 1;
+  }
+  texts.push(current);
+  const blocks: SlackBlock[] = texts.map((text) => ({ type: 'section', text: mrkdwn(text) }));
+  if (shown < errors.length) {
+    const more = `… and ${errors.length - shown} more errors, see the run in Portable`;
+    blocks.push({ type: 'context', elements: [mrkdwn(more)] });
+  }
+  return blocks;
+}
+
+function detailSections(alert: Alert): SlackBlock[] {
+  if (!alert.monitor || alert.monitor.message === '') return [];
+  const title = '*Details*\n';
+  const details = codeBlock(alert.monitor.message, SLACK_LIMITS.sectionChars - title.length);
+  return [{ type: 'section', text: mrkdwn(title + details) }];
+}
+
+function linkContext(alert: Alert): SlackBlock[] {
+  const link = flowLink(alert);
+  if (link === undefined) return [];
+  // `|` would end the URL part of Slack's <url|label> syntax
+  const url = escapeSlack(link.replace(/\|/g, '%7C'));
+  return [{ type: 'context', elements: [mrkdwn(`<${url}|Open in Portable>`)] }];
+}
+
+/**
+ * Text verbatim in a code block, at most `max` characters including the fences. A ``` inside the text would
+ * close the block early, so a zero-width space is slipped into it.
+ */
+function codeBlock(text: string, max: number): string {
+  const cleaned = cleanText(text).replace(/```/g, '``\u200b`');
+  const body = cleaned.trim() === '' ? '(empty message)' : escapeSlack(cleaned);
+  return `\`\`\`${cutEscaped(body, max - 6)}\`\`\``;
+}
+
+function mrkdwn(text: string): SlackText {
+  return { type: 'mrkdwn', text };
+}

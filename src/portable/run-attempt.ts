@@ -1,0 +1,48 @@
+/**
+ * The one shape the rest of the program sees for a Portable run attempt, whichever
+ * dialect (published example or published schema) the API answered in.
+ * Timestamps are epoch milliseconds so attempts survive JSON (BullMQ job data, Redis) unchanged.
+ */
+
+/** Where an attempt is in its life, derived from lifecycle / disposition / status (never from completedAt). */
+export type RunState =
+  | 'pending'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  /** Finished without an outcome (not_running + none, or status NONE with a completedAt): e.g. cancelled. */
+  | 'ended'
+  /** A lifecycle or outcome value this client does not know; see `anomalies`. */
+  | 'unknown';
+
+export type RunTrigger = 'scheduled' | 'manual' | 'api' | 'unknown';
+
+export interface ResourceCounts {
+  name: string;
+  extracted: number | null;
+  analyzed: number | null;
+  loaded: number | null;
+}
+
+export interface RunAttempt {
+  id: number;
+  flowId: number;
+  trigger: RunTrigger;
+  state: RunState;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Epoch ms, or null when Portable did not say (a failed attempt can have none). */
+  completedAt: number | null;
+  /** Row counts per resource; empty when unknown. */
+  resources: ResourceCounts[];
+  /** Error messages verbatim; empty when none. */
+  errors: string[];
+  /** Values this client did not understand, e.g. `disposition "cancelled"`; reported, never fatal. */
+  anomalies: string[];
+}
+
+export const FINISHED_STATES: ReadonlySet<RunState> = new Set(['succeeded', 'failed', 'ended']);
+
+export function isFinished(attempt: Pick<RunAttempt, 'state'>): boolean {
+  return FINISHED_STATES.has(attempt.state);
+}

@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+/** Job data of a scheduled check: only the id, so a check always reads the flow's settings from the current config. */
+export interface CheckJobData {
+  flowId: number;
+}
+
+export const CHECK_QUEUE = 'checks';
+export const CHECK_JOB = 'check';
+
+export interface ScheduledFlow {
+  id: number;
+  pollEvery: number;
+}
+
+export interface ReconcileReport {
+  added: number[];
+  updated: number[];
+  removed: number[];
+  unchanged: number;
+  durationMs: number;
+}
+
+/** Stable, colon-free (colons make BullMQ mistake a key for a legacy repeat key). */
+export function schedulerId(flowId: number): string {
+  return `flow-${flowId}`;
+}
+
+/**
+ * Spreads flows that share an interval over it instead of firing them together. Deterministic, so a restart or
+ * another replica computes the same offset and leaves the scheduler untouched. Never 0: BullMQ replaces an
+ * offset of 0 with one of its own, which would then look like a change on the next reconcile.
+ */
+export function scheduleOffset(flowId: number, every: number): number {
+  if (every <= 1) return 1;
+  // Knuth's multiplicative hash spreads consecutive ids across the interval.
+  const hash = Math.imul(flowId, 2654435761) >>> 0;
+  return 1 + (hash % (every - 1));
+}
+
+const LOCK_TTL_MS = 60_000;
+const BATCH = 200;
+
+/**
+ * Makes the queue's Job Schedulers match the config: adds new flows, updates changed intervals, removes flows no
+ * longer configured, and touches nothing else. Runs under a Redis lock, so replicas starting together take turns;
+ * the second finds nothing to do.
+ */
+export async function reconcileSchedules(input: {
+  queue: Queue<CheckJobData>;
+  redis: Redis;
+  lockKey: string;
+  flows: readonly ScheduledFlow[];
+  log: Logger;
+  now?: () => number;
+}): Promise<ReconcileReport> {
+  const { queue, redis, lockKey, flows, log } = input;
+  const now = input.now ?? Date.now;
+  const owner = randomUUID();
+  const startedAt = now();
+  await acquire(redis, lockKey, owner);
+  try {
+    const existing = new Map((await queue.getJobSchedulers(0, -1)).map((scheduler) => [scheduler.key, scheduler]));
+    const report: ReconcileReport = { added: [], updated: [], removed: [], unchanged: 0, durationMs: 0 };
+    const upserts: ScheduledFlow[] = [];
+    for (const flow of flows) {
+      const current = existing.get(schedulerId(flow.id));
+      existing.delete(schedulerId(flow.id));
+      if (current === undefined) report.added.push(flow.id);
+      else if (Number(current.every) !== flow.pollEvery || Number(current.offset) !== scheduleOffset(flow.id, flow.pollEvery)) {
+        report.updated.push(flow.id);
+      } else {
+        report.unchanged += 1;
+        continue;
+      }
+      upserts.push(flow);
+    }
+    const stale = [...existing.keys()].filter((key) => /^flow-\d+$/.test(key));
+    for (let index = 0; index < upserts.length; index += BATCH) {
+      await Promise.all(upserts.slice(index, index + BATCH).map((flow) => upsert(queue, flow)));
+    }
+    for (let index = 0; index < stale.length; index += BATCH) {
+      await Promise.all(stale.slice(index, index + BATCH).map((key) => queue.removeJobScheduler(key)));
+    }
+    report.removed = stale.map((key) => Number(key.slice('flow-'.length)));
+    report.durationMs = now() - startedAt;
+    log.info(
+      { added: report.added.length, updated: report.updated.length, removed: report.removed.length, unchanged: report.unchanged, durationMs: report.durationMs },
+      'schedules reconciled',
+    );
+    return report;
+  } finally {
+    await redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, lockKey, owner);
+  }
+}
+
+async function upsert(queue: Queue<CheckJobData>, flow: ScheduledFlow): Promise<void> {
+  await queue.upsertJobScheduler(
+    schedulerId(flow.id),
+    { every: flow.pollEvery, offset: scheduleOffset(flow.id, flow.pollEvery) },
+    {
+      name: CHECK_JOB,
+      data: { flowId: flow.id },
+      // A check that fails is simply the next scheduled check's job; no retries, little history.
+      opts: { removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000, age: 24 * 3600 } },
+    },
+  );
+}
+
+async function acquire(redis: Redis, key: string, owner: string): Promise<void> {
+  const deadline = Date.now() + 2 * LOCK_TTL_MS;
+  while ((await redis.set(key, owner, 'PX', LOCK_TTL_MS, 'NX')) !== 'OK') {
+    if (Date.now() > deadline) throw new Error(`could not take the schedule lock ${key}: another worker holds it`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

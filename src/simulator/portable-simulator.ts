@@ -1,0 +1,162 @@
+/**
+ * A stand-in for api.portable.io on a real socket (node:http), for tests, stories and the benchmark:
+ * bearer auth, the four read endpoints in either published dialect, paging and time filters, scripted
+ * faults, and request counters ("requests per check"). Everything is mutable while it serves.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { answerRoute, jsonResponse, routeOf, type Quirks } from './answer-request.ts';
+import { createFaultPlan, type CannedResponse, type Endpoint, type Fault, type FaultScope } from './fault-plan.ts';
+import {
+  createFlowStore,
+  type AttemptInput,
+  type AttemptPatch,
+  type FlowInput,
+  type SimulatedAttempt,
+  type SimulatedFlow,
+} from './flow-store.ts';
+import { createRequestCounters, type LoggedRequest, type RequestFilter } from './request-counters.ts';
+
+export type { AttemptInput, AttemptPatch, Endpoint, Fault, FaultScope, FlowInput, LoggedRequest, Quirks, RequestFilter, SimulatedAttempt, SimulatedFlow };
+export type { Dialect, SimulatedState } from './flow-store.ts';
+
+export interface PortableSimulatorOptions {
+  /** The bearer token it accepts. */
+  token: string;
+  /** The simulator's clock (epoch ms): default createdAt / completedAt of attempts. Default Date.now. */
+  now?: () => number;
+  /** Deviations from the documented API; all off by default. */
+  quirks?: Partial<Quirks>;
+  /** How many recent requests requestLog() keeps. Default 1000. */
+  logSize?: number;
+}
+
+export interface PortableSimulator {
+  /** Starts serving; resolves to the base URL to give the client as apiUrl. */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Stops serving, cutting open connections and pending delayed answers. */
+  close(): Promise<void>;
+  /** The base URL once listening. */
+  readonly url: string | undefined;
+
+  /** Adds (or redefines, keeping attempts) a flow. */
+  addFlow(input: FlowInput): SimulatedFlow;
+  removeFlow(flowId: number): boolean;
+  getFlow(flowId: number): SimulatedFlow | undefined;
+  /** Adds an attempt (default: running, created now) and returns it; throws for an unknown flow. */
+  addAttempt(flowId: number, input?: AttemptInput): SimulatedAttempt;
+  /** E.g. `{ state: 'failed', errors: ['boom'] }`; finishing sets completedAt to now() unless given. */
+  updateAttempt(flowId: number, attemptId: number, patch: AttemptPatch): SimulatedAttempt;
+  getAttempt(flowId: number, attemptId: number): SimulatedAttempt | undefined;
+
+  setToken(token: string): void;
+  setQuirks(quirks: Partial<Quirks>): void;
+  /** Returns an id for removeFault. */
+  injectFault(fault: Fault, scope?: FaultScope): number;
+  removeFault(faultId: number): boolean;
+  clearFaults(): void;
+
+  /** Requests received (before auth or faults), optionally only those for one flow or one URL path. */
+  requestCount(filter?: RequestFilter): number;
+  resetCounters(): void;
+  /** The most recent requests, oldest first. */
+  requestLog(): readonly LoggedRequest[];
+}
+
+export function createPortableSimulator(options: PortableSimulatorOptions): PortableSimulator {
+  const now = options.now ?? Date.now;
+  const store = createFlowStore(now);
+  const faults = createFaultPlan();
+  const counters = createRequestCounters(options.logSize ?? 1000);
+  const quirks: Quirks = { ignoreStartTime: false, ignorePaging: false, ...options.quirks };
+  const pendingDelays = new Set<NodeJS.Timeout>();
+  let token = options.token;
+  let server: Server | undefined;
+  let url: string | undefined;
+
+  function handle(request: IncomingMessage, response: ServerResponse): void {
+    const target = new URL(request.url ?? '/', 'http://simulator.invalid');
+    const route = routeOf(target.pathname);
+    const flowId = route.ok ? route.flowId : undefined;
+    const entry = counters.record(request.method ?? 'GET', `${target.pathname}${target.search}`, target.pathname, flowId);
+    const send = (canned: CannedResponse) => {
+      entry.status = canned.status;
+      writeResponse(response, canned);
+    };
+    if (request.method !== 'GET') return send(jsonResponse(405, { message: 'Method Not Allowed' }));
+    if (!isAuthorised(request.headers.authorization, token)) return send(jsonResponse(401, { message: 'Unauthorized' }));
+    if (!route.ok) return send(route.response);
+    const decision = faults.take(flowId, route.endpoint);
+    // The answer is computed after any delay, so changes made meanwhile show, as they would on a slow server.
+    const answer = () => send(decision.response ?? answerRoute(store, route.endpoint, flowId, target.searchParams, quirks));
+    if (decision.delayMs <= 0) return answer();
+    const timer = setTimeout(() => {
+      pendingDelays.delete(timer);
+      answer();
+    }, decision.delayMs);
+    pendingDelays.add(timer);
+    response.once('close', () => {
+      clearTimeout(timer);
+      pendingDelays.delete(timer);
+    });
+  }
+
+  return {
+    async listen(port = 0, host = '127.0.0.1') {
+      if (server !== undefined) throw new Error('simulator: already listening');
+      const created = createServer(handle);
+      server = created;
+      await new Promise<void>((resolve, reject) => {
+        created.once('error', reject);
+        created.listen(port, host, () => resolve());
+      });
+      const address = created.address() as AddressInfo;
+      url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+      return url;
+    },
+    async close() {
+      for (const timer of pendingDelays) clearTimeout(timer);
+      pendingDelays.clear();
+      const closing = server;
+      server = undefined;
+      url = undefined;
+      if (closing === undefined) return;
+      await new Promise<void>((resolve) => {
+        closing.close(() => resolve());
+        closing.closeAllConnections();
+      });
+    },
+    get url() {
+      return url;
+    },
+    addFlow: (input) => store.addFlow(input),
+    removeFlow: (flowId) => store.removeFlow(flowId),
+    getFlow: (flowId) => store.getFlow(flowId),
+    addAttempt: (flowId, input) => store.addAttempt(flowId, input),
+    updateAttempt: (flowId, attemptId, patch) => store.updateAttempt(flowId, attemptId, patch),
+    getAttempt: (flowId, attemptId) => store.getAttempt(flowId, attemptId),
+    setToken(next) {
+      token = next;
+    },
+    setQuirks(next) {
+      Object.assign(quirks, next);
+    },
+    injectFault: (fault, scope) => faults.inject(fault, scope),
+    removeFault: (faultId) => faults.remove(faultId),
+    clearFaults: () => faults.clear(),
+    requestCount: (filter) => counters.count(filter),
+    resetCounters: () => counters.reset(),
+    requestLog: () => counters.log(),
+  };
+}
+
+function isAuthorised(header: string | undefined, token: string): boolean {
+  const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  return match !== null && token !== '' && match[1] === token;
+}
+
+function writeResponse(response: ServerResponse, canned: CannedResponse): void {
+  if (response.destroyed) return;
+  response.writeHead(canned.status, { ...canned.headers, 'content-length': Buffer.byteLength(canned.body) });
+  response.end(canned.body);
+}

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { checkFlow, type CheckReport, type CheckTarget } from '../checks/check-flow.ts';
+import { renderFlowUrl, type FlowConfig, type WatchConfig } from '../config/config-schema.ts';
+import { deliverNotification } from '../delivery/deliver-notification.ts';
+import { createAlertSink, deliveryBackoff, NOTIFICATION_QUEUE, type NotificationJobData } from '../delivery/notification-queue.ts';
+import { createNotifier, type NotifierDeps } from '../notifiers/create-notifier.ts';
+import type { Notifier } from '../notifiers/notifier.ts';
+import { createPortableClient, type PortableClient, type PortableClientOptions } from '../portable/portable-client.ts';
+import { CHECK_QUEUE, reconcileSchedules, type CheckJobData, type ReconcileReport } from '../scheduling/reconcile-schedules.ts';
+import { createFlowStateStore } from '../state/flow-state-store.ts';
+import type { JobContext } from './job-handler.ts';
+import { loadJobHandlers } from './load-job-handlers.ts';
+
+export interface WatchServiceOptions {
+  config: WatchConfig;
+  /** Shared connection (maxRetriesPerRequest: null); the caller closes it. */
+  redis: Redis;
+  /** BullMQ prefix and root of our own keys; a hash tag such as `{portable-watch}` keeps Redis Cluster happy. */
+  prefix: string;
+  log: Logger;
+  now?: () => number;
+  checkConcurrency?: number;
+  deliveryConcurrency?: number;
+  notifierDeps?: NotifierDeps;
+  /** Delay before a delivery retry, by attempts made so far; default `deliveryBackoff` (10 s doubling to 30 min). */
+  deliveryBackoff?: (attemptsMade: number) => number;
+  /** Overrides for the Portable client (tests shorten retries). */
+  client?: Partial<Omit<PortableClientOptions, 'token' | 'apiUrl'>>;
+}
+
+export interface WatchService {
+  /** Reconciles the schedules with the config and starts both workers. */
+  start(): Promise<ReconcileReport>;
+  /** Applies a new, already validated config: schedules, notifiers and client, without a restart. */
+  reload(config: WatchConfig): Promise<ReconcileReport>;
+  /** One check now, outside the schedule (the `check` command). */
+  checkNow(flowId: number, options?: { dryRun?: boolean; signal?: AbortSignal }): Promise<CheckReport>;
+  /** Stops taking jobs, aborts checks in flight after `graceMs`, closes queues and notifiers. */
+  close(graceMs?: number): Promise<void>;
+  readonly checkQueue: Queue<CheckJobData>;
+  readonly notificationQueue: Queue<NotificationJobData>;
+}
+
+export function createWatchService(options: WatchServiceOptions): WatchService {
+  const { redis, prefix, log } = options;
+  const now = options.now ?? Date.now;
+  const owner = randomUUID();
+  const store = createFlowStateStore(redis, prefix);
+  const checkQueue = new Queue<CheckJobData>(CHECK_QUEUE, { connection: redis, prefix });
+  const notificationQueue = new Queue<NotificationJobData>(NOTIFICATION_QUEUE, { connection: redis, prefix });
+  const sink = createAlertSink(notificationQueue);
+  const workers: Worker[] = [];
+
+  let config = options.config;
+  let flows = indexFlows(config);
+  let client = buildClient(config, options);
+  let notifiers = buildNotifiers(config, options.notifierDeps);
+
+  const target = (flow: FlowConfig): CheckTarget => ({
+    ...flow,
+    url: config.portable.flowUrl === undefined ? undefined : renderFlowUrl(config.portable.flowUrl, flow.id),
+    accountNotifiers: [...new Set(config.flows.flatMap((each) => each.notify))],
+  });
+
+  const runCheck = (flowId: number, dryRun: boolean, signal?: AbortSignal): Promise<CheckReport> => {
+    const flow = flows.get(flowId);
+    // A job of a flow removed from the config (already queued when it was removed) does nothing.
+    if (flow === undefined) return Promise.resolve({ outcome: 'skipped', reason: `flow ${flowId} is not in the config` });
+    const deps = { client, store, sink, now, owner, log: log.child({ flowId }) };
+    return checkFlow(deps, target(flow), { dryRun, ...(signal ? { signal } : {}) });
+  };
+
+  const context: JobContext = {
+    checkFlow: (flowId, signal) => runCheck(flowId, false, signal),
+    deliver: (data, signal) =>
+      deliverNotification({ redis, prefix, now, log, notifier: (name) => notifiers.get(name) }, data, signal ? { signal } : {}),
+  };
+
+  const reconcile = (next: WatchConfig) =>
+    reconcileSchedules({ queue: checkQueue, redis, lockKey: `${prefix}:reconcile-lock`, flows: next.flows, log, now });
+
+  return {
+    checkQueue,
+    notificationQueue,
+    async start() {
+      const report = await reconcile(config);
+      const handlers = await loadJobHandlers();
+      workers.push(
+        new Worker<CheckJobData>(CHECK_QUEUE, (job, token, signal) => handlers.checkFlow(job, context, { token, signal }), {
+          connection: redis,
+          prefix,
+          concurrency: options.checkConcurrency ?? 50,
+        }),
+        new Worker<NotificationJobData>(
+          NOTIFICATION_QUEUE,
+          (job, token, signal) => handlers.deliverNotification(job, context, { token, signal }),
+          {
+            connection: redis,
+            prefix,
+            concurrency: options.deliveryConcurrency ?? 10,
+            settings: { backoffStrategy: options.deliveryBackoff ?? ((attemptsMade: number) => deliveryBackoff(attemptsMade)) },
+          },
+        ),
+      );
+      for (const worker of workers) {
+        worker.on('failed', (job, error) => {
+          const data = job?.data as Partial<NotificationJobData> | undefined;
+          log.warn({ queue: worker.name, jobId: job?.id, alert: data?.alert?.key, notifier: data?.notifier, attemptsMade: job?.attemptsMade, err: error }, 'job failed');
+        });
+        worker.on('error', (error) => log.error({ queue: worker.name, err: error }, 'worker error'));
+      }
+      return report;
+    },
+    async reload(next) {
+      const report = await reconcile(next);
+      const previous = notifiers;
+      config = next;
+      flows = indexFlows(next);
+      client = buildClient(next, options);
+      notifiers = buildNotifiers(next, options.notifierDeps);
+      await Promise.all([...previous.values()].map((notifier) => notifier.close()));
+      return report;
+    },
+    checkNow: (flowId, checkOptions = {}) => runCheck(flowId, checkOptions.dryRun === true, checkOptions.signal),
+    async close(graceMs = 8_000) {
+      const timer = setTimeout(() => {
+        for (const worker of workers) worker.cancelAllJobs('shutting down');
+      }, graceMs);
+      try {
+        await Promise.all(workers.map((worker) => worker.close()));
+      } finally {
+        clearTimeout(timer);
+      }
+      await Promise.all([checkQueue.close(), notificationQueue.close()]);
+      await Promise.all([...notifiers.values()].map((notifier) => notifier.close()));
+    },
+  };
+}
+
+function indexFlows(config: WatchConfig): Map<number, FlowConfig> {
+  return new Map(config.flows.map((flow) => [flow.id, flow]));
+}
+
+function buildClient(config: WatchConfig, options: WatchServiceOptions): PortableClient {
+  return createPortableClient({ ...options.client, token: config.portable.token, apiUrl: config.portable.apiUrl });
+}
+
+function buildNotifiers(config: WatchConfig, deps: NotifierDeps = {}): Map<string, Notifier> {
+  const email = config.email === undefined ? {} : { email: config.email };
+  return new Map(Object.entries(config.notifiers).map(([name, notifier]) => [name, createNotifier(name, notifier, { ...deps, ...email })]));
+}

@@ -1,0 +1,136 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
+import { renderFlowUrl } from '../../src/config/config-schema.ts';
+import { loadConfig, parseConfig } from '../../src/config/load-config.ts';
+
+const EXAMPLE = fileURLToPath(new URL('../../config/flows.example.yaml', import.meta.url));
+const MINIMAL = fileURLToPath(new URL('./fixtures/minimal.yaml', import.meta.url));
+
+const BUILT_IN_DEFAULTS = {
+  pollEvery: 60_000,
+  maxRuntime: 2 * 60 * 60_000,
+  backfill: 24 * 60 * 60_000,
+  notify: [],
+  sendOnResolved: true,
+};
+
+describe('a valid config file', () => {
+  it('gets the built-in defaults for everything it leaves out', async () => {
+    expect(await loadConfig(MINIMAL, {})).toEqual({
+      ok: true,
+      config: {
+        portable: { token: 'test-token', apiUrl: 'https://api.portable.io' },
+        notifiers: {},
+        flows: [{ id: 689422, ...BUILT_IN_DEFAULTS }],
+      },
+    });
+  });
+
+  it('fills each flow from defaults: where the flow does not set a key itself', () => {
+    const text = `
+portable: { token: t, apiUrl: "http://127.0.0.1:4010/", flowUrl: "https://app.example/flows/{id}/runs" }
+defaults: { pollEvery: 30s, maxRuntime: 1h30m, notify: [oncall] }
+notifiers:
+  oncall: { type: slack, webhookUrl: "https://hooks.slack.test/x", mention: "<!here>" }
+  terminal: { type: console }
+flows:
+  - { id: 1, name: "  Events to Snowflake  " }
+  - { id: 2, pollEvery: 5m, backfill: 0, notify: [terminal, terminal], sendOnResolved: false }
+`;
+    expect(parseConfig(text, {}, 'flows.yaml')).toEqual({
+      ok: true,
+      config: {
+        // No trailing slash, so clients can append paths without doubling it.
+        portable: { token: 't', apiUrl: 'http://127.0.0.1:4010', flowUrl: 'https://app.example/flows/{id}/runs' },
+        notifiers: {
+          oncall: { type: 'slack', webhookUrl: 'https://hooks.slack.test/x', mention: '<!here>' },
+          terminal: { type: 'console' },
+        },
+        flows: [
+          { id: 1, name: 'Events to Snowflake', pollEvery: 30_000, maxRuntime: 90 * 60_000, backfill: 86_400_000, notify: ['oncall'], sendOnResolved: true },
+          { id: 2, pollEvery: 300_000, maxRuntime: 90 * 60_000, backfill: 0, notify: ['terminal'], sendOnResolved: false },
+        ],
+      },
+    });
+  });
+
+  it('treats a section whose keys are all commented out as absent', () => {
+    const text = 'portable:\n  token: t\ndefaults:\n  # pollEvery: 5m\nnotifiers:\nemail:\nflows:\n  - id: 1\n';
+    expect(parseConfig(text, {}, 'flows.yaml')).toEqual({
+      ok: true,
+      config: { portable: { token: 't', apiUrl: 'https://api.portable.io' }, notifiers: {}, flows: [{ id: 1, ...BUILT_IN_DEFAULTS }] },
+    });
+  });
+
+  it.each(['alerts@example.com', 'Portable Watch <alerts@example.com>', '"Watch, Portable" <alerts@example.com>', '<alerts@example.com>'])(
+    'accepts %j as the sender',
+    (from) => {
+      const text = `portable: { token: t }\nemail: { smtpUrl: "smtps://u:p@mail.example.com:465", from: ${JSON.stringify(from)} }\nflows: [{ id: 1 }]\n`;
+      expect(parseConfig(text, {}, 'flows.yaml')).toMatchObject({ ok: true, config: { email: { from } } });
+    },
+  );
+});
+
+describe('renderFlowUrl', () => {
+  it('puts the flow id wherever the template says {id}', () => {
+    expect(renderFlowUrl('https://app.example/flows/{id}?tab=runs&flow={id}', 689422)).toBe(
+      'https://app.example/flows/689422?tab=runs&flow=689422',
+    );
+  });
+});
+
+describe('config/flows.example.yaml', () => {
+  it('is valid with no environment at all', async () => {
+    const result = await loadConfig(EXAMPLE, {});
+    expect(result).toMatchObject({
+      ok: true,
+      config: {
+        portable: { token: 'demo-token', apiUrl: 'https://api.portable.io' },
+        notifiers: {
+          oncall: { type: 'slack', mention: '<!here>' },
+          'data-team': { type: 'email', to: ['data-team@example.com'] },
+        },
+        email: { smtpUrl: 'smtp://localhost:1025', from: 'Portable Watch <alerts@example.com>' },
+      },
+    });
+    expect(result.ok && result.config.portable.flowUrl).toBeUndefined();
+    expect(result.ok && result.config.flows.map((flow) => flow.id)).toEqual([689422, 689423, 689424]);
+  });
+
+  it('takes the secrets from the environment when they are set', async () => {
+    const env = { PORTABLE_API_TOKEN: 'real-token', SLACK_WEBHOOK_URL: 'https://hooks.slack.test/real', SMTP_URL: 'smtps://mail.example.com' };
+    expect(await loadConfig(EXAMPLE, env)).toMatchObject({
+      ok: true,
+      config: {
+        portable: { token: 'real-token' },
+        notifiers: { oncall: { webhookUrl: 'https://hooks.slack.test/real' } },
+        email: { smtpUrl: 'smtps://mail.example.com' },
+      },
+    });
+  });
+
+  it('documents the built-in defaults: leaving out its defaults: section changes nothing', async () => {
+    const document = parseDocument(await readFile(EXAMPLE, 'utf8'));
+    expect(document.delete('defaults')).toBe(true);
+    const withoutDefaults = parseConfig(String(document), {}, 'example without defaults');
+    expect(withoutDefaults).toEqual(await loadConfig(EXAMPLE, {}));
+    expect(withoutDefaults.ok && withoutDefaults.config.flows[1]).toEqual({
+      id: 689423,
+      name: 'Salesforce to BigQuery',
+      ...BUILT_IN_DEFAULTS,
+      notify: ['oncall'],
+    });
+  });
+
+  it('states beside each default the value it sets', async () => {
+    const lines = (await readFile(EXAMPLE, 'utf8')).split('\n');
+    const settings = lines.flatMap((line, index) => {
+      const match = /^ {2}(pollEvery|maxRuntime|backfill|notify|sendOnResolved): (.+)$/.exec(line);
+      return match === null ? [] : [{ key: match[1], value: match[2], comment: lines[index - 1] ?? '' }];
+    });
+    expect(settings.map((setting) => setting.key)).toEqual(Object.keys(BUILT_IN_DEFAULTS));
+    for (const { value, comment } of settings) expect(comment).toContain(`Default: ${value}`);
+  });
+});

@@ -1,0 +1,96 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = join(ROOT, 'src/cli.ts');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The real `portable-watch` on the Node running the tests, with exactly the environment given. */
+function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env: options.env ?? {} });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+// Each case is its own process, so they run side by side.
+describe.concurrent('portable-watch validate', () => {
+  let emptyDirectory: string;
+  beforeAll(async () => {
+    emptyDirectory = await mkdtemp(join(tmpdir(), 'portable-watch-validate-'));
+  });
+  afterAll(async () => {
+    await rm(emptyDirectory, { recursive: true, force: true });
+  });
+
+  it('accepts the example config with no environment and summarizes it', async () => {
+    expect(await runCli(['validate', '--config', 'config/flows.example.yaml'])).toEqual({
+      code: 0,
+      stdout: 'config/flows.example.yaml: OK — 3 flows, 2 notifiers (oncall: slack, data-team: email)\n',
+      stderr: '',
+    });
+  });
+
+  it('reads the path from CONFIG_PATH when --config is not given', async () => {
+    const run = await runCli(['validate'], { env: { CONFIG_PATH: 'test/config/fixtures/minimal.yaml' } });
+    expect(run).toEqual({ code: 0, stdout: 'test/config/fixtures/minimal.yaml: OK — 1 flow, 0 notifiers\n', stderr: '' });
+  });
+
+  it('prefers --config over CONFIG_PATH', async () => {
+    const run = await runCli(['validate', '-c', 'test/config/fixtures/minimal.yaml'], { env: { CONFIG_PATH: 'nowhere.yaml' } });
+    expect(run.code).toBe(0);
+  });
+
+  it('lists every problem on stderr under a header, and exits 1', async () => {
+    const run = await runCli(['validate', '--config', 'test/config/fixtures/many-problems.yaml']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    const [header, ...problems] = run.stderr.trimEnd().split('\n');
+    expect(header).toBe('test/config/fixtures/many-problems.yaml: 11 problems');
+    expect(problems).toHaveLength(11);
+    expect(problems).toContain('  flows[0].maxRuntime: "soon" is not a duration (use 30s, 5m, 2h, 1d)');
+    expect(problems).toContain('  defaults.notifiy: unknown key (did you mean "notify"?)');
+  });
+
+  it('looks for config/flows.yaml in the working directory by default', async () => {
+    const run = await runCli(['validate'], { cwd: emptyDirectory });
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `config/flows.yaml: 1 problem\n  config file not found: ${join(emptyDirectory, 'config/flows.yaml')} (set --config or CONFIG_PATH)\n`,
+    });
+  });
+
+  it.each([[['--conifg', 'x.yaml']], [['extra-argument']], [['--config']]])('refuses the arguments %j with its usage', async (args) => {
+    const run = await runCli(['validate', ...args]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^portable-watch validate: .+\n\nUsage: portable-watch validate \[--config PATH\]\n/);
+  });
+
+  it('never prints the value of a secret, even when it is what is wrong', async () => {
+    const env = {
+      PORTABLE_API_TOKEN: 'SECRET-portable-token',
+      SLACK_WEBHOOK_URL: 'SECRET-slack-webhook',
+      CONFIG_PATH: 'test/config/fixtures/many-problems.yaml',
+    };
+    const run = await runCli(['validate'], { env });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('  notifiers.oncall.webhookUrl: is not an http(s) URL\n');
+    expect(run.stdout + run.stderr).not.toContain('SECRET');
+  });
+});

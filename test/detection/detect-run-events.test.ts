@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CHECKPOINT_OVERLAP_MS,
+  detectRunEvents,
+  fetchWindowStart,
+  freshWindowStart,
+  type DetectionSettings,
+} from '../../src/detection/detect-run-events.ts';
+import { initialFlowState, type FlowState } from '../../src/detection/flow-state.ts';
+import type { RunAttempt, RunState } from '../../src/portable/run-attempt.ts';
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
+const flow = { id: 689422, name: 'Events to Snowflake' };
+const settings: DetectionSettings = { maxRuntime: 2 * HOUR, backfill: 24 * HOUR, sendOnResolved: true };
+
+function attempt(id: number, state: RunState, createdAgo: number, extra: Partial<RunAttempt> = {}): RunAttempt {
+  const finished = state === 'succeeded' || state === 'failed' || state === 'ended';
+  return {
+    id,
+    flowId: flow.id,
+    trigger: 'scheduled',
+    state,
+    createdAt: NOW - createdAgo,
+    completedAt: finished ? NOW - createdAgo + 5 * MIN : null,
+    resources: [],
+    errors: state === 'failed' ? [`error of ${id}`] : [],
+    anomalies: [],
+    ...extra,
+  };
+}
+
+/** Runs detection over successive snapshots, feeding each result's state into the next check. */
+function story(steps: Array<{ at: number; attempts: RunAttempt[] }>, initial: FlowState = initialFlowState(), s = settings) {
+  let state = initial;
+  const keys: string[][] = [];
+  for (const step of steps) {
+    const result = detectRunEvents({ flow, settings: s, attempts: step.attempts, state, now: step.at });
+    keys.push(result.alerts.map((alert) => alert.key));
+    state = result.state;
+  }
+  return { keys, state };
+}
+
+describe('detectRunEvents on a first check', () => {
+  const cases: Array<{ name: string; attempts: RunAttempt[]; settings?: Partial<DetectionSettings>; keys: string[] }> = [
+    { name: 'healthy history alerts nothing', attempts: [attempt(1, 'succeeded', 3 * HOUR), attempt(2, 'succeeded', HOUR)], keys: [] },
+    { name: 'a failure inside backfill alerts', attempts: [attempt(1, 'failed', 3 * HOUR)], keys: ['f689422-a1-failed'] },
+    { name: 'a failure older than backfill is history', attempts: [attempt(1, 'failed', 25 * HOUR)], keys: [] },
+    { name: 'backfill 0 ignores everything before now', attempts: [attempt(1, 'failed', MIN)], settings: { backfill: 0 }, keys: [] },
+    { name: 'a run past maxRuntime is stalled', attempts: [attempt(1, 'running', 3 * HOUR)], keys: ['f689422-a1-stalled'] },
+    { name: 'a pending run past maxRuntime is stalled', attempts: [attempt(1, 'pending', 3 * HOUR)], keys: ['f689422-a1-stalled'] },
+    { name: 'a run within maxRuntime is fine', attempts: [attempt(1, 'running', HOUR)], keys: [] },
+    { name: 'exactly maxRuntime is not yet stalled', attempts: [attempt(1, 'running', 2 * HOUR)], keys: [] },
+    {
+      name: 'failure then success in one batch: failed, then recovered',
+      attempts: [attempt(2, 'succeeded', HOUR), attempt(1, 'failed', 3 * HOUR)],
+      keys: ['f689422-a1-failed', 'f689422-a2-recovered'],
+    },
+    {
+      name: 'sendOnResolved false: no recovered',
+      attempts: [attempt(1, 'failed', 3 * HOUR), attempt(2, 'succeeded', HOUR)],
+      settings: { sendOnResolved: false },
+      keys: ['f689422-a1-failed'],
+    },
+    { name: 'success then failure: failed only', attempts: [attempt(1, 'succeeded', 3 * HOUR), attempt(2, 'failed', HOUR)], keys: ['f689422-a2-failed'] },
+    { name: 'ended (cancelled) alerts nothing', attempts: [attempt(1, 'ended', HOUR)], keys: [] },
+    { name: 'unknown state alerts nothing', attempts: [attempt(1, 'unknown', 5 * HOUR)], keys: [] },
+  ];
+  it.each(cases)('$name', ({ attempts, settings: override, keys }) => {
+    const result = detectRunEvents({ flow, settings: { ...settings, ...override }, attempts, state: initialFlowState(), now: NOW });
+    expect(result.alerts.map((alert) => alert.key)).toEqual(keys);
+  });
+});
+
+describe('detectRunEvents over time', () => {
+  it('alerts a failure once however often it is re-read', () => {
+    const failed = attempt(1, 'failed', 10 * MIN);
+    const { keys } = story([
+      { at: NOW, attempts: [failed] },
+      { at: NOW + MIN, attempts: [failed] },
+      { at: NOW + 2 * MIN, attempts: [failed] },
+    ]);
+    expect(keys).toEqual([['f689422-a1-failed'], [], []]);
+  });
+
+  it('alerts a stall once, then the failure of the same run separately, then the recovery', () => {
+    const { keys, state } = story([
+      { at: NOW, attempts: [attempt(1, 'running', 3 * HOUR)] },
+      { at: NOW + MIN, attempts: [attempt(1, 'running', 3 * HOUR + MIN)] },
+      { at: NOW + 2 * MIN, attempts: [attempt(1, 'failed', 3 * HOUR + 2 * MIN)] },
+      { at: NOW + 3 * MIN, attempts: [attempt(1, 'failed', 3 * HOUR + 3 * MIN), attempt(2, 'succeeded', 0)] },
+    ]);
+    expect(keys).toEqual([['f689422-a1-stalled'], [], ['f689422-a1-failed'], ['f689422-a2-recovered']]);
+    expect(state.incident).toBeNull();
+  });
+
+  it('a stalled run that finally succeeds is a recovery', () => {
+    const { keys } = story([
+      { at: NOW, attempts: [attempt(1, 'running', 3 * HOUR)] },
+      { at: NOW + MIN, attempts: [attempt(1, 'succeeded', 3 * HOUR)] },
+    ]);
+    expect(keys).toEqual([['f689422-a1-stalled'], ['f689422-a1-recovered']]);
+  });
+
+  it('a success older than the failure does not resolve it', () => {
+    const { keys, state } = story([
+      { at: NOW, attempts: [attempt(1, 'running', 30 * MIN), attempt(2, 'failed', 10 * MIN)] },
+      { at: NOW + MIN, attempts: [attempt(1, 'succeeded', 31 * MIN), attempt(2, 'failed', 11 * MIN)] },
+    ]);
+    expect(keys).toEqual([['f689422-a2-failed'], []]);
+    expect(state.incident).toMatchObject({ kind: 'failed', attemptId: 2 });
+  });
+
+  it('recovered refers to the first failure of the incident', () => {
+    const { keys, state } = story([
+      { at: NOW, attempts: [attempt(1, 'failed', 30 * MIN)] },
+      // Attempts created after the previous check (negative "ago" = after NOW).
+      { at: NOW + 2 * MIN, attempts: [attempt(2, 'failed', -MIN)] },
+      { at: NOW + 4 * MIN, attempts: [attempt(2, 'failed', -MIN), attempt(3, 'succeeded', -3 * MIN)] },
+    ]);
+    expect(keys).toEqual([['f689422-a1-failed'], ['f689422-a2-failed'], ['f689422-a3-recovered']]);
+    expect(state.incident).toBeNull();
+  });
+
+  it('forgets finished attempts once they leave the overlap window, keeps unfinished ones', () => {
+    const { state } = story([{ at: NOW, attempts: [attempt(1, 'succeeded', 2 * HOUR), attempt(2, 'succeeded', MIN), attempt(3, 'running', HOUR)] }]);
+    expect(Object.keys(state.known).sort()).toEqual(['2', '3']);
+    expect(state.checkpoint).toBe(NOW);
+  });
+
+  it('does not alert a finished attempt that is re-read only because an older run is still open', () => {
+    const first = story([{ at: NOW, attempts: [attempt(1, 'running', HOUR), attempt(2, 'failed', 50 * MIN)] }]);
+    expect(first.keys).toEqual([['f689422-a2-failed']]);
+    // An hour later attempt 2 has left the known set, but the open attempt 1 widens the fetch back past it.
+    expect(first.state.known['2']).toBeUndefined();
+    const later = NOW + HOUR;
+    const second = story([{ at: later, attempts: [attempt(1, 'running', HOUR), attempt(2, 'failed', 50 * MIN)] }], first.state);
+    expect(second.keys).toEqual([[]]);
+    expect(fetchWindowStart(first.state, settings, later)).toBe(NOW - HOUR);
+  });
+});
+
+describe('fetch windows', () => {
+  it('first check looks back backfill; later ones from the checkpoint minus the overlap', () => {
+    expect(freshWindowStart(initialFlowState(), settings, NOW)).toBe(NOW - 24 * HOUR);
+    const state = { ...initialFlowState(), checkpoint: NOW - MIN };
+    expect(freshWindowStart(state, settings, NOW)).toBe(NOW - MIN - CHECKPOINT_OVERLAP_MS);
+  });
+
+  it('widens to the oldest unfinished attempt', () => {
+    const state: FlowState = {
+      ...initialFlowState(),
+      checkpoint: NOW - MIN,
+      known: { '7': { createdAt: NOW - 5 * HOUR, state: 'running', stalledAlerted: true }, '8': { createdAt: NOW - 9 * HOUR, state: 'succeeded', stalledAlerted: false } },
+    };
+    expect(fetchWindowStart(state, settings, NOW)).toBe(NOW - 5 * HOUR);
+  });
+});

@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import type { Alert } from '../../src/alerts/alert.ts';
+import { formatDuration, formatTime } from '../../src/notifiers/alert-facts.ts';
+import { renderEmail } from '../../src/notifiers/email/render-email.ts';
+import { renderPlainText } from '../../src/notifiers/render-plain-text.ts';
+import { renderSlackMessage, type SlackBlock } from '../../src/notifiers/slack/render-slack-message.ts';
+import {
+  attempt,
+  failedAlert,
+  HOUR,
+  MINUTE,
+  monitorErrorAlert,
+  monitorRecoveredAlert,
+  recoveredAlert,
+  stalledAlert,
+  testAlert,
+} from './alert-fixtures.ts';
+
+interface RenderCase {
+  name: string;
+  alert: Alert;
+  headline: string;
+  sentence: string;
+  facts: Record<string, string>;
+  /** Labels that must not be shown for this kind. */
+  absent?: string[];
+}
+
+const cases: RenderCase[] = [
+  {
+    name: 'failed',
+    alert: failedAlert(),
+    headline: 'FAILED: Events to Snowflake',
+    sentence: 'Attempt 632458 of Events to Snowflake failed.',
+    facts: {
+      Flow: 'Events to Snowflake (689422)',
+      Attempt: '632458',
+      Trigger: 'scheduled',
+      Started: '2026-11-29 07:47:48 UTC',
+      Finished: '2026-11-29 08:52:48 UTC',
+      'Ran for': '1h 5m',
+      Detected: '2026-11-29 08:53:48 UTC',
+    },
+    absent: ['Max runtime', 'Resolves', 'Problem'],
+  },
+  {
+    name: 'failed without completedAt',
+    alert: failedAlert({ attempt: attempt({ completedAt: null, durationMs: null, trigger: 'manual' }) }),
+    headline: 'FAILED: Events to Snowflake',
+    sentence: 'Attempt 632458 of Events to Snowflake failed.',
+    facts: { Finished: 'unknown', 'Ran for': 'unknown', Trigger: 'manual' },
+  },
+  {
+    name: 'stalled',
+    alert: stalledAlert(),
+    headline: 'STALLED: Events to Snowflake',
+    sentence: 'Attempt 632458 of Events to Snowflake has been running for 3h 5m, longer than its max runtime of 2h.',
+    facts: { Finished: 'not yet (running)', 'Running for': '3h 5m', 'Max runtime': '2h' },
+    absent: ['Ran for'],
+  },
+  {
+    name: 'recovered',
+    alert: recoveredAlert(),
+    headline: 'RECOVERED: Events to Snowflake',
+    sentence: 'Events to Snowflake succeeded again (attempt 632470).',
+    facts: { Attempt: '632470', Resolves: 'failed alert for attempt 632458 (since 2026-11-29 07:47:48 UTC)' },
+  },
+  {
+    name: 'monitor error for a flow',
+    alert: monitorErrorAlert('flow'),
+    headline: 'MONITOR ERROR: Events to Snowflake',
+    sentence: 'portable-watch cannot check Events to Snowflake: Portable does not know this flow (404).',
+    facts: { Problem: 'Portable does not know this flow (404)', Scope: 'this flow', Since: '2026-11-29 07:47:48 UTC' },
+    absent: ['Attempt', 'Started'],
+  },
+  {
+    name: 'monitor error for the account',
+    alert: monitorErrorAlert('account'),
+    headline: 'MONITOR ERROR: Events to Snowflake',
+    sentence: 'portable-watch cannot check the Portable account: Portable does not know this flow (404).',
+    facts: { Scope: 'the whole account' },
+  },
+  {
+    name: 'monitor recovered',
+    alert: monitorRecoveredAlert(),
+    headline: 'MONITOR RECOVERED: Events to Snowflake',
+    sentence: 'portable-watch can check Events to Snowflake again.',
+    facts: { Resolves: 'monitor error since 2026-11-29 07:47:48 UTC: Portable does not know this flow (404)' },
+    absent: ['Problem'],
+  },
+  {
+    name: 'test',
+    alert: testAlert(),
+    headline: 'TEST: Events to Snowflake',
+    sentence: 'This is a test alert sent by portable-watch test-alert; nothing is wrong with Events to Snowflake.',
+    facts: { Flow: 'Events to Snowflake (689422)', Sent: '2026-11-29 08:53:48 UTC' },
+    absent: ['Detected', 'Attempt'],
+  },
+];
+
+function slackFields(blocks: SlackBlock[]): string[] {
+  return blocks.flatMap((block) => (block.type === 'section' ? (block.fields ?? []).map((field) => field.text) : []));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+describe.each(cases)('rendering a $name alert', ({ alert, headline, sentence, facts, absent = [] }) => {
+  it('shows the headline, sentence and facts in Slack', () => {
+    const { blocks, text } = renderSlackMessage(alert);
+    expect(blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: headline } });
+    expect(blocks[1]).toMatchObject({ type: 'section', text: { type: 'mrkdwn', text: sentence } });
+    expect(text).toContain(`${headline} (flow 689422)`);
+    const fields = slackFields(blocks);
+    for (const [label, value] of Object.entries(facts)) expect(fields).toContain(`*${label}*\n${value}`);
+    for (const label of absent) expect(fields.filter((field) => field.startsWith(`*${label}*`))).toEqual([]);
+  });
+
+  it('shows the headline, sentence and facts in email and on the console', () => {
+    const email = renderEmail(alert);
+    expect(email.subject).toBe(`[portable-watch] ${headline} (flow 689422)`);
+    for (const body of [email.text, renderPlainText(alert)]) {
+      expect(body.startsWith(headline)).toBe(true);
+      expect(body).toContain(sentence);
+      for (const [label, value] of Object.entries(facts)) {
+        expect(body).toMatch(new RegExp(`^  ${escapeRegExp(label)}: +${escapeRegExp(value)}$`, 'm'));
+      }
+      for (const label of absent) expect(body).not.toMatch(new RegExp(`^  ${escapeRegExp(label)}:`, 'm'));
+    }
+  });
+});
+
+describe('the parts every medium shares', () => {
+  it('says a test alert is a test in every fallback', () => {
+    expect(renderSlackMessage(testAlert()).text).toBe('TEST: Events to Snowflake (flow 689422) — a test alert, nothing is wrong');
+    expect(renderPlainText(testAlert()).split('\n')[0]).toBe('TEST: Events to Snowflake (flow 689422) — a test alert, nothing is wrong');
+  });
+
+  it('lists row counts per resource, leaving out counts Portable did not report', () => {
+    const body = renderPlainText(failedAlert());
+    expect(body).toContain('Rows:\n  orders: 1,200 extracted · 1,190 loaded\n  customers: no row counts');
+  });
+
+  it('keeps a multi-line error together and indented, and shows monitor details', () => {
+    const body = renderPlainText(failedAlert({ attempt: attempt({ errors: ['first line\r\nsecond line'] }) }));
+    expect(body).toContain('Errors (1):\n  - first line\n    second line');
+    expect(renderPlainText(monitorErrorAlert())).toContain('Details:\n  GET /v2/flows/689422 answered 404 Not Found');
+  });
+
+  it('strips terminal escape sequences from Portable text', () => {
+    const body = renderPlainText(failedAlert({ attempt: attempt({ errors: ['\u001b[2J\u001b[31mred'] }) }));
+    expect(body).not.toContain('\u001b');
+    expect(body).toContain('[2J[31mred');
+  });
+
+  it('shows the link only when it is an http(s) URL', () => {
+    expect(renderPlainText(failedAlert())).toContain('Open in Portable: https://app.portable.io/flows/689422');
+    const scripted = failedAlert({ flow: { id: 1, name: 'x', url: 'javascript:alert(1)' } });
+    expect(renderPlainText(scripted)).not.toContain('Open in Portable');
+    expect(JSON.stringify(renderSlackMessage(scripted))).not.toContain('javascript');
+  });
+
+  it.each([
+    [0, '0s'],
+    [999, '0s'],
+    [45_000, '45s'],
+    [65_000, '1m 5s'],
+    [HOUR + 5 * MINUTE + 59_000, '1h 5m'],
+    [2 * HOUR, '2h'],
+    [26 * HOUR + 30 * MINUTE, '1d 2h'],
+    [null, 'unknown'],
+    [-1, 'unknown'],
+  ])('formats a duration of %s ms as %s', (ms, expected) => {
+    expect(formatDuration(ms)).toBe(expected);
+  });
+
+  it('formats times in UTC', () => {
+    expect(formatTime(Date.UTC(2026, 0, 2, 3, 4, 5, 678))).toBe('2026-01-02 03:04:05 UTC');
+    expect(formatTime(Number.NaN)).toBe('unknown');
+  });
+});

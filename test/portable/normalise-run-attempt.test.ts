@@ -1,0 +1,221 @@
+import { describe, expect, it } from 'vitest';
+import { normaliseRunAttempt, normaliseRunAttemptPage } from '../../src/portable/normalise-run-attempt.ts';
+import { PortableApiError } from '../../src/portable/portable-error.ts';
+import type { RunState } from '../../src/portable/run-attempt.ts';
+
+const FLOW = 689422;
+const CREATED = '2023-06-12T21:03:00Z';
+const CREATED_MS = Date.UTC(2023, 5, 12, 21, 3);
+const DONE = '2023-06-12T21:08:00Z';
+
+function normalise(fields: Record<string, unknown>) {
+  return normaliseRunAttempt({ id: 1, createdAt: CREATED, ...fields }, FLOW);
+}
+
+function attemptOf(fields: Record<string, unknown>) {
+  const result = normalise(fields);
+  if (result.attempt === undefined) throw new Error(`unusable: ${result.anomalies.join('; ')}`);
+  return result.attempt;
+}
+
+describe('run state, from either dialect', () => {
+  const cases: [string, Record<string, unknown>, RunState][] = [
+    ['example: running', { lifecycle: 'running', disposition: 'none' }, 'running'],
+    ['example: pending', { lifecycle: 'pending', disposition: 'none' }, 'pending'],
+    ['example: succeeded', { lifecycle: 'not_running', disposition: 'succeeded', completedAt: DONE }, 'succeeded'],
+    ['example: failed without completedAt', { lifecycle: 'not_running', disposition: 'failed', completedAt: null }, 'failed'],
+    ['example: not running, no outcome (cancelled)', { lifecycle: 'not_running', disposition: 'none', completedAt: DONE }, 'ended'],
+    ['example: UPPERCASE', { lifecycle: 'NOT_RUNNING', disposition: 'FAILED' }, 'failed'],
+    ['example: Mixed-case, dashes', { lifecycle: 'Not-Running', disposition: 'Succeeded' }, 'succeeded'],
+    ['schema: NONE without completedAt is running', { status: 'NONE' }, 'running'],
+    ['schema: NONE with completedAt has ended', { status: 'NONE', completedAt: DONE }, 'ended'],
+    ['schema: SUCCEEDED', { status: 'SUCCEEDED', completedAt: DONE }, 'succeeded'],
+    ['schema: FAILED with completedAt null', { status: 'FAILED', completedAt: null }, 'failed'],
+    ['schema: lowercase failed', { status: 'failed' }, 'failed'],
+    ['failed wins over a running lifecycle', { lifecycle: 'running', disposition: 'failed' }, 'failed'],
+    ['unknown lifecycle', { lifecycle: 'queued', disposition: 'none' }, 'unknown'],
+    ['unknown disposition', { lifecycle: 'not_running', disposition: 'cancelled' }, 'unknown'],
+    ['unknown status', { status: 'CANCELLED', completedAt: DONE }, 'unknown'],
+    ['unknown disposition while running is still running', { lifecycle: 'running', disposition: 'retrying' }, 'running'],
+    ['nothing at all but a completedAt', { completedAt: DONE }, 'ended'],
+    ['nothing at all', {}, 'unknown'],
+  ];
+
+  it.each(cases)('%s', (_name, fields, expected) => {
+    expect(attemptOf(fields).state).toBe(expected);
+  });
+
+  it('reports an unknown lifecycle readably, prefixed with the attempt', () => {
+    const result = normaliseRunAttempt({ id: 658423, createdAt: CREATED, lifecycle: 'queued', disposition: 'none' }, FLOW);
+    expect(result.anomalies).toEqual(['attempt 658423: unknown lifecycle "queued"']);
+    expect(result.attempt?.anomalies).toEqual(['unknown lifecycle "queued"']);
+  });
+
+  it('reports an unknown status and trigger', () => {
+    const result = normalise({ status: 'CANCELLED', trigger: 'WEBHOOK' });
+    expect(result.attempt?.trigger).toBe('unknown');
+    expect(result.anomalies).toEqual(['attempt 1: unknown status "CANCELLED"', 'attempt 1: unknown trigger "WEBHOOK"']);
+  });
+
+  it('reports disposition and status that disagree, and believes disposition', () => {
+    const result = normalise({ lifecycle: 'not_running', disposition: 'failed', status: 'SUCCEEDED' });
+    expect(result.attempt?.state).toBe('failed');
+    expect(result.anomalies[0]).toContain('disagree');
+  });
+});
+
+describe('trigger', () => {
+  it.each([
+    ['scheduled', 'scheduled'],
+    ['SCHEDULED', 'scheduled'],
+    ['manual', 'manual'],
+    ['MANUAL', 'manual'],
+    ['API', 'api'],
+    [null, 'unknown'],
+    [undefined, 'unknown'],
+  ])('%j becomes %j', (trigger, expected) => {
+    expect(attemptOf({ trigger, status: 'NONE' }).trigger).toBe(expected);
+  });
+});
+
+describe('errors', () => {
+  const cases: [string, unknown, string[], number][] = [
+    ['missing', undefined, [], 0],
+    ['null', null, [], 0],
+    ['an empty list', [], [], 0],
+    ['a list of messages', ['Failed to connect to the source', 'Timed out'], ['Failed to connect to the source', 'Timed out'], 0],
+    ['a lone string', 'boom', ['boom'], 1],
+    ['objects with a message', [{ message: 'quota exceeded' }], ['quota exceeded'], 0],
+    ['numbers and objects', [42, { code: 7 }], ['42', '{"code":7}'], 2],
+    ['null items', ['real', null], ['real'], 1],
+  ];
+
+  it.each(cases)('%s', (_name, errors, expected, anomalyCount) => {
+    const fields = errors === undefined ? { status: 'FAILED' } : { status: 'FAILED', errors };
+    const attempt = attemptOf(fields);
+    expect(attempt.errors).toEqual(expected);
+    expect(attempt.anomalies).toHaveLength(anomalyCount);
+    expect(attempt.state).toBe('failed');
+  });
+
+  it('an empty error list on a succeeded attempt is not a failure', () => {
+    expect(attemptOf({ status: 'SUCCEEDED', errors: [] }).state).toBe('succeeded');
+  });
+});
+
+describe('row counts', () => {
+  const events = { name: 'events', extracted: 1864, analyzed: 1864, loaded: 1860 };
+  const cases: [string, Record<string, unknown>, unknown[]][] = [
+    ['resources[]', { resources: [events] }, [events]],
+    ['resources null', { resources: null }, []],
+    ['resources missing', {}, []],
+    ['details{}', { details: { events: { extracted: 1864, analyzed: 1864, loaded: 1860 } } }, [events]],
+    ['details null', { details: null }, []],
+    ['details with a count missing', { details: { events: { extracted: 5 } } }, [{ name: 'events', extracted: 5, analyzed: null, loaded: null }]],
+    ['a count that is not a number', { resources: [{ name: 'events', extracted: 'lots', analyzed: 1, loaded: 1 }] }, [{ name: 'events', extracted: null, analyzed: 1, loaded: 1 }]],
+    ['both: the list wins', { resources: [events], details: { other: { extracted: 1 } } }, [events]],
+    ['an empty list falls back to details', { resources: [], details: { events: { extracted: 1864, analyzed: 1864, loaded: 1860 } } }, [events]],
+  ];
+
+  it.each(cases)('%s', (_name, fields, expected) => {
+    expect(attemptOf({ status: 'SUCCEEDED', ...fields }).resources).toEqual(expected);
+  });
+
+  it('skips a resource that is not an object, and says so', () => {
+    const attempt = attemptOf({ status: 'NONE', resources: ['events', { name: 'attendees', extracted: 1 }] });
+    expect(attempt.resources.map((resource) => resource.name)).toEqual(['attendees']);
+    expect(attempt.anomalies).toEqual(['resources[0] ignored: expected an object, got a string']);
+  });
+});
+
+describe('unusable and odd attempts', () => {
+  it.each([
+    ['garbage', 'not a date'],
+    ['an impossible date', '2023-02-30T00:00:00Z'],
+    ['null', null],
+  ])('skips an attempt whose createdAt is %s, with an anomaly', (_name, createdAt) => {
+    const result = normaliseRunAttempt({ id: 5, createdAt, status: 'FAILED' }, FLOW);
+    expect(result.attempt).toBeUndefined();
+    expect(result.id).toBe(5);
+    expect(result.anomalies).toEqual([expect.stringMatching(/^attempt 5: createdAt .* is not a timestamp; attempt skipped$/)]);
+  });
+
+  it('skips an attempt without createdAt', () => {
+    expect(normaliseRunAttempt({ id: 5, status: 'FAILED' }, FLOW).attempt).toBeUndefined();
+  });
+
+  it('skips an item without a usable id, naming its position', () => {
+    expect(normaliseRunAttempt({ id: 'abc', createdAt: CREATED }, FLOW, 3).anomalies).toEqual([
+      'item 3: run attempt id "abc" is not an integer; skipped',
+    ]);
+    expect(normaliseRunAttempt('hello', FLOW, 0).anomalies).toEqual(['item 0: expected a run attempt object, got a string; skipped']);
+  });
+
+  it('keeps an attempt whose trigger has the wrong type, dropping only that field', () => {
+    const result = normalise({ trigger: 5, status: 'FAILED' });
+    expect(result.attempt?.state).toBe('failed');
+    expect(result.attempt?.trigger).toBe('unknown');
+    expect(result.anomalies).toEqual(['attempt 1: ignored trigger (got a number)']);
+  });
+
+  it('treats an unreadable completedAt as absent, still deciding from the status', () => {
+    const attempt = attemptOf({ status: 'SUCCEEDED', completedAt: 'soon' });
+    expect(attempt).toMatchObject({ state: 'succeeded', completedAt: null });
+    expect(attempt.anomalies).toEqual(['completedAt "soon" is not a timestamp; treated as absent']);
+  });
+
+  it('uses the requested flow id, reporting a different `flow`', () => {
+    const result = normalise({ flow: 1234, status: 'NONE' });
+    expect(result.attempt?.flowId).toBe(FLOW);
+    expect(result.anomalies).toEqual([`attempt 1: flow 1234 differs from the requested flow ${FLOW}; using ${FLOW}`]);
+    expect(normalise({ flow: FLOW, status: 'NONE' }).anomalies).toEqual([]);
+  });
+
+  it('accepts a quoted numeric id', () => {
+    expect(attemptOf({ id: '42', status: 'NONE' }).id).toBe(42);
+  });
+
+  it('keeps createdAt in epoch ms', () => {
+    expect(attemptOf({ status: 'NONE' }).createdAt).toBe(CREATED_MS);
+  });
+});
+
+describe('page envelopes', () => {
+  const item = { id: 1, createdAt: CREATED, status: 'NONE' };
+  it.each([
+    ['{ data: [...] }', { data: [item] }, 1],
+    ['a bare array', [item], 1],
+    ['{ data: {...} }', { data: item }, 1],
+    ['a bare attempt', item, 1],
+    ['data: null (an empty Go slice)', { data: null }, 0],
+    ['data: []', { data: [] }, 0],
+  ])('accepts %s', (_name, body, count) => {
+    const page = normaliseRunAttemptPage(body, FLOW, '/v2/flows/689422/run');
+    expect(page.attempts).toHaveLength(count);
+    expect(page.itemCount).toBe(count);
+  });
+
+  it.each([
+    ['data is a string', { data: 'oops' }, '"data" to be a list of run attempts; got a string'],
+    ['the body is a number', 42, 'expected an object with a "data" list of run attempts; got a number'],
+    ['an object without data or id', { message: 'hello' }, 'got an object without "data"'],
+  ])('refuses a body where %s as malformed, saying what was expected', (_name, body, expected) => {
+    let thrown: unknown;
+    try {
+      normaliseRunAttemptPage(body, FLOW, '/v2/flows/689422/run');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(PortableApiError);
+    expect(thrown).toMatchObject({ kind: 'malformed', retryable: false, path: '/v2/flows/689422/run' });
+    expect((thrown as Error).message).toContain(expected);
+  });
+
+  it('keeps the usable attempts of a page with unusable ones, counting every item', () => {
+    const page = normaliseRunAttemptPage({ data: [item, { id: 2 }, 'junk'] }, FLOW, '/x');
+    expect(page.attempts.map((attempt) => attempt.id)).toEqual([1]);
+    expect(page.itemCount).toBe(3);
+    expect(page.ids).toEqual([1, 2]);
+    expect(page.anomalies).toHaveLength(2);
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * A whole watcher on real parts: the Portable simulator over HTTP, a Slack receiver over HTTP, the real Redis
+ * under a prefix of its own, and the real watch service with BullMQ workers. Retries are shortened, nothing else.
+ */
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { parseConfig } from '../../src/config/load-config.ts';
+import type { WatchConfig } from '../../src/config/config-schema.ts';
+import { createPortableSimulator, type PortableSimulator } from '../../src/simulator/portable-simulator.ts';
+import { createWatchService, type WatchService } from '../../src/worker/watch-service.ts';
+import { startSlackReceiver, type SlackReceiver } from '../notifiers/slack-receiver.ts';
+import { connectRedis, dropPrefix, uniquePrefix } from './redis.ts';
+
+export const HARNESS_TOKEN = 'pw-harness-token-51f0c2';
+export const WEBHOOK_PATH = '/services/T000/B000/harness-secret-9d3a';
+
+export interface Harness {
+  redis: Redis;
+  prefix: string;
+  simulator: PortableSimulator;
+  slack: SlackReceiver;
+  config: WatchConfig;
+  /** Builds a config for this harness from the YAML of its `flows:` list (and optional defaults). */
+  configWith(flowsYaml: string, defaultsYaml?: string): WatchConfig;
+  /** Starts a watch service (another "replica" when called twice); all are closed by `close`. */
+  startService(config?: WatchConfig): Promise<WatchService>;
+  /** The header text of every post the Slack receiver got, in order. */
+  posts(): string[];
+  close(): Promise<void>;
+}
+
+export async function startHarness(flowsYaml: string, defaultsYaml = 'pollEvery: 1s\n  maxRuntime: 1h\n  backfill: 1h'): Promise<Harness> {
+  const redis = connectRedis();
+  const prefix = uniquePrefix('watch');
+  const simulator = createPortableSimulator({ token: HARNESS_TOKEN });
+  const apiUrl = await simulator.listen();
+  const slack = await startSlackReceiver();
+  const services: WatchService[] = [];
+
+  const configWith = (flows: string, defaults = defaultsYaml): WatchConfig => {
+    const text = [
+      'portable:',
+      `  token: ${HARNESS_TOKEN}`,
+      `  apiUrl: ${apiUrl}`,
+      'defaults:',
+      `  ${defaults}`,
+      '  notify: [oncall]',
+      'notifiers:',
+      `  oncall: { type: slack, webhookUrl: "${slack.url(WEBHOOK_PATH)}" }`,
+      'flows:',
+      flows,
+    ].join('\n');
+    const result = parseConfig(text, {}, 'harness.yaml');
+    if (!result.ok) throw new Error(`harness config invalid:\n${result.problems.join('\n')}`);
+    return result.config;
+  };
+  const config = configWith(flowsYaml);
+
+  return {
+    redis,
+    prefix,
+    simulator,
+    slack,
+    config,
+    configWith,
+    async startService(serviceConfig = config) {
+      const service = createWatchService({
+        config: serviceConfig,
+        redis,
+        prefix,
+        log: pino({ level: 'silent' }),
+        deliveryBackoff: () => 200,
+        client: { retry: { limit: 2, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: 2_000 } },
+      });
+      services.push(service);
+      await service.start();
+      return service;
+    },
+    posts() {
+      return slack.posts.map((post) => headerOf(post.body));
+    },
+    async close() {
+      await Promise.all(services.map((service) => service.close(1_000)));
+      await Promise.all([simulator.close(), slack.close()]);
+      await dropPrefix(redis, prefix);
+      redis.disconnect();
+    },
+  };
+}
+
+function headerOf(body: unknown): string {
+  const blocks = (body as { blocks?: Array<{ type: string; text?: { text: string } }> }).blocks ?? [];
+  return blocks.find((block) => block.type === 'header')?.text?.text ?? '';
+}
