@@ -1,8 +1,14 @@
 import type { Command } from './command.ts';
+import { checkCommand } from './check-command.ts';
+import { startCommand } from './start-command.ts';
+import { testAlertCommand } from './test-alert-command.ts';
 import { validateCommand } from './validate-command.ts';
 
 /** Every subcommand of `portable-watch`, by the name users type. */
 export const commands = {
+  start: startCommand,
+  check: checkCommand,
+  'test-alert': testAlertCommand,
   validate: validateCommand,
 } satisfies Record<string, Command>;
 

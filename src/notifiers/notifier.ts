@@ -47,9 +47,9 @@ export class NotifierError extends Error {
   constructor(message: string, details: NotifierErrorDetails) {
     super(message);
     this.retryable = details.retryable;
-    if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
-    if (details.status !== undefined) this.status = details.status;
-    if (details.code !== undefined) this.code = details.code;
+    this.retryAfterMs = details.retryAfterMs;
+    this.status = details.status;
+    this.code = details.code;
   }
 }
 

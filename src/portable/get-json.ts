@@ -103,17 +103,20 @@ function decide(result: Attempt, settings: GetJsonSettings, shownPath: string, a
   if (result.outcome === 'answer' && result.status >= 200 && result.status < 300) {
     return parseBody(result.text, shownPath, settings.token);
   }
-  const error = result.outcome === 'answer' ? httpStatusError(result.status, shownPath, attempt) : result.error;
-  if (!error.retryable || attempt > settings.retry.limit) return { next: 'throw', error };
-  if (result.outcome === 'answer') {
-    const retryAfterMs = parseRetryAfterMs(result.retryAfter, settings.now());
-    if (retryAfterMs !== undefined && retryAfterMs > settings.retry.maxRetryAfterMs) {
-      return { next: 'throw', error: retryAfterTooLongError(shownPath, result.status, retryAfterMs, settings.retry.maxRetryAfterMs) };
-    }
-    // Portable's own Retry-After beats our guess; without one, full-jitter backoff.
-    if (retryAfterMs !== undefined) return { next: 'retry', error, waitMs: retryAfterMs };
+  if (result.outcome === 'no-answer') {
+    const error = result.error;
+    if (!error.retryable || attempt > settings.retry.limit) return { next: 'throw', error };
+    return { next: 'retry', error, waitMs: backoffDelayMs(attempt, settings.retry, settings.random) };
   }
-  return { next: 'retry', error, waitMs: backoffDelayMs(attempt, settings.retry, settings.random) };
+  const retryAfterMs = parseRetryAfterMs(result.retryAfter, settings.now());
+  const error = httpStatusError(result.status, shownPath, attempt, retryAfterMs);
+  if (!error.retryable || attempt > settings.retry.limit) return { next: 'throw', error };
+  if (retryAfterMs !== undefined && retryAfterMs > settings.retry.maxRetryAfterMs) {
+    return { next: 'throw', error: retryAfterTooLongError(shownPath, result.status, retryAfterMs, settings.retry.maxRetryAfterMs) };
+  }
+  // Portable's own Retry-After beats our guess; without one, full-jitter backoff.
+  const waitMs = retryAfterMs ?? backoffDelayMs(attempt, settings.retry, settings.random);
+  return { next: 'retry', error, waitMs };
 }
 
 async function sendOnce(

@@ -80,9 +80,10 @@ function withoutQuery(path: string): string {
 
 /**
  * Builds the error for a non-2xx answer that we will not (or no longer) retry.
- * `attempts` is how many requests were made, for transient failures after retries.
+ * `attempts` is how many requests were made, for transient failures after retries; `retryAfterMs` is
+ * kept on a transient error so the job queue can hold off for as long as Portable asked.
  */
-export function httpStatusError(status: number, path: string, attempts = 1): PortableApiError {
+export function httpStatusError(status: number, path: string, attempts = 1, retryAfterMs?: number): PortableApiError {
   const request = `GET ${withoutQuery(path)}`;
   const flowId = flowIdOf(path);
   if (status === 401) {
@@ -107,7 +108,7 @@ export function httpStatusError(status: number, path: string, attempts = 1): Por
   if (isRetryableStatus(status)) {
     return new PortableApiError(
       `Portable answered ${status} for ${request} after ${attempts} attempt(s); will try again on the next check`,
-      { kind: 'transient', status, path },
+      { kind: 'transient', status, path, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
     );
   }
   if (status >= 400 && status < 500) {

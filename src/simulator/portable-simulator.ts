@@ -157,6 +157,8 @@ function isAuthorised(header: string | undefined, token: string): boolean {
 
 function writeResponse(response: ServerResponse, canned: CannedResponse): void {
   if (response.destroyed) return;
-  response.writeHead(canned.status, { ...canned.headers, 'content-length': Buffer.byteLength(canned.body) });
-  response.end(canned.body);
+  // Encode once: bodies with U+2010 are not Latin-1, and measuring then writing a string encodes it twice.
+  const body = Buffer.from(canned.body, 'utf8');
+  response.writeHead(canned.status, { ...canned.headers, 'content-length': body.length });
+  response.end(body);
 }

@@ -12,7 +12,7 @@ import { createPortableClient, type PortableClient, type PortableClientOptions }
 import { CHECK_QUEUE, reconcileSchedules, type CheckJobData, type ReconcileReport } from '../scheduling/reconcile-schedules.ts';
 import { createFlowStateStore } from '../state/flow-state-store.ts';
 import type { JobContext } from './job-handler.ts';
-import { loadJobHandlers } from './load-job-handlers.ts';
+import { loadJobHandlers, type JobHandlers } from './load-job-handlers.ts';
 
 export interface WatchServiceOptions {
   config: WatchConfig;
@@ -34,6 +34,8 @@ export interface WatchServiceOptions {
 export interface WatchService {
   /** Reconciles the schedules with the config and starts both workers. */
   start(): Promise<ReconcileReport>;
+  /** Starts only the notification worker (the `check` command delivers what it finds). */
+  startDelivery(): Promise<void>;
   /** Applies a new, already validated config: schedules, notifiers and client, without a restart. */
   reload(config: WatchConfig): Promise<ReconcileReport>;
   /** One check now, outside the schedule (the `check` command). */
@@ -79,6 +81,9 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
       deliverNotification({ redis, prefix, now, log, notifier: (name) => notifiers.get(name) }, data, signal ? { signal } : {}),
   };
 
+  let handlers: Promise<JobHandlers> | undefined;
+  const handlersOnce = () => (handlers ??= loadJobHandlers());
+
   const reconcile = (next: WatchConfig) =>
     reconcileSchedules({ queue: checkQueue, redis, lockKey: `${prefix}:reconcile-lock`, flows: next.flows, log, now });
 
@@ -87,13 +92,20 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
     notificationQueue,
     async start() {
       const report = await reconcile(config);
-      const handlers = await loadJobHandlers();
+      const handlers = await handlersOnce();
       workers.push(
         new Worker<CheckJobData>(CHECK_QUEUE, (job, token, signal) => handlers.checkFlow(job, context, { token, signal }), {
           connection: redis,
           prefix,
           concurrency: options.checkConcurrency ?? 50,
         }),
+      );
+      await this.startDelivery();
+      return report;
+    },
+    async startDelivery() {
+      const handlers = await handlersOnce();
+      workers.push(
         new Worker<NotificationJobData>(
           NOTIFICATION_QUEUE,
           (job, token, signal) => handlers.deliverNotification(job, context, { token, signal }),
@@ -106,13 +118,13 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
         ),
       );
       for (const worker of workers) {
+        if (worker.listenerCount('failed') > 0) continue;
         worker.on('failed', (job, error) => {
           const data = job?.data as Partial<NotificationJobData> | undefined;
           log.warn({ queue: worker.name, jobId: job?.id, alert: data?.alert?.key, notifier: data?.notifier, attemptsMade: job?.attemptsMade, err: error }, 'job failed');
         });
         worker.on('error', (error) => log.error({ queue: worker.name, err: error }, 'worker error'));
       }
-      return report;
     },
     async reload(next) {
       const report = await reconcile(next);

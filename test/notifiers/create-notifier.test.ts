@@ -51,9 +51,8 @@ describe('createNotifier', () => {
       requested.push(input instanceof Request ? input.url : input.toString());
       return fetch(input, init);
     };
-    const notifier = track(
-      createNotifier('oncall', { type: 'slack', webhookUrl: slack.url('/services/T/B/x'), mention: '<!here>' }, { fetch: countingFetch, timeoutMs: 1000 }),
-    );
+    const config = { type: 'slack', webhookUrl: slack.url('/services/T/B/x'), mention: '<!here>' } as const;
+    const notifier = track(createNotifier('oncall', config, { fetch: countingFetch, timeoutMs: 1000 }));
     await notifier.send(failedAlert());
     expect(requested).toEqual([slack.url('/services/T/B/x')]);
     expect(slack.posts[0]?.body).toMatchObject({ text: '<!here> FAILED: Events to Snowflake (flow 689422) — attempt 632458' });
@@ -65,21 +64,22 @@ describe('createNotifier', () => {
   it('builds an email notifier from the shared SMTP settings', async () => {
     const smtp = await startSmtpReceiver();
     cleanups.push(() => smtp.close());
-    const notifier = track(
-      createNotifier('team-mail', { type: 'email', to: ['data@example.test'] }, { email: { smtpUrl: `smtp://127.0.0.1:${smtp.port}`, from: 'watch@example.test' } }),
-    );
+    const email = { smtpUrl: `smtp://127.0.0.1:${smtp.port}`, from: 'watch@example.test' };
+    const notifier = track(createNotifier('team-mail', { type: 'email', to: ['data@example.test'] }, { email }));
     await notifier.send(failedAlert());
-    expect(smtp.mails.map((mail) => [mail.envelopeFrom, mail.envelopeTo])).toEqual([['watch@example.test', ['data@example.test']]]);
+    expect(smtp.mails.map((mail) => [mail.envelopeFrom, mail.envelopeTo])).toEqual([
+      ['watch@example.test', ['data@example.test']],
+    ]);
   });
 
   it('refuses an email notifier when no SMTP settings were given', () => {
-    expect(() => createNotifier('team-mail', { type: 'email', to: ['data@example.test'] })).toThrow(NotifierError);
-    expect(() => createNotifier('team-mail', { type: 'email', to: ['data@example.test'] })).toThrow(/"team-mail" needs an SMTP server/);
+    const create = () => createNotifier('team-mail', { type: 'email', to: ['data@example.test'] });
+    expect(create).toThrow(NotifierError);
+    expect(create).toThrow(/"team-mail" needs an SMTP server/);
   });
 
   it('refuses an email notifier without recipients', () => {
-    expect(() => createNotifier('team-mail', { type: 'email', to: [] }, { email: { smtpUrl: 'smtp://127.0.0.1:25', from: 'watch@example.test' } })).toThrow(
-      /has no "to" addresses/,
-    );
+    const email = { smtpUrl: 'smtp://127.0.0.1:25', from: 'watch@example.test' };
+    expect(() => createNotifier('team-mail', { type: 'email', to: [] }, { email })).toThrow(/has no "to" addresses/);
   });
 });

@@ -1,11 +1,11 @@
 import net from 'node:net';
-import { inspect } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../../src/alerts/alert.ts';
 import { createEmailNotifier, type EmailNotifierOptions } from '../../src/notifiers/email/email-notifier.ts';
 import { renderEmail } from '../../src/notifiers/email/render-email.ts';
 import { NotifierError, type Notifier } from '../../src/notifiers/notifier.ts';
 import { failedAlert } from './alert-fixtures.ts';
+import { expectSecretFree } from './expect-secret-free.ts';
 import { unusedPort } from './slack-receiver.ts';
 import { startSmtpReceiver, type SmtpReceiver, type SmtpReceiverOptions } from './smtp-receiver.ts';
 
@@ -42,13 +42,8 @@ async function sendError(notifier: Notifier, alert: Alert = failedAlert()): Prom
     (thrown: unknown) => thrown,
   );
   expect(error).toBeInstanceOf(NotifierError);
-  const notifierError = error as NotifierError;
-  for (const printed of [notifierError.message, notifierError.stack ?? '', JSON.stringify(notifierError), inspect(notifierError, { depth: 10, showHidden: true })]) {
-    expect(printed).not.toContain(PASSWORD);
-    expect(printed).not.toContain(encodeURIComponent(PASSWORD));
-  }
-  expect(notifierError.cause).toBeUndefined();
-  return notifierError;
+  expectSecretFree(error as NotifierError, [PASSWORD, encodeURIComponent(PASSWORD)]);
+  return error as NotifierError;
 }
 
 describe('email notifier against a real SMTP receiver', () => {
@@ -82,7 +77,9 @@ describe('email notifier against a real SMTP receiver', () => {
     expect(mail.parsed.headers.has('bcc')).toBe(false);
     expect(mail.parsed.headers.has('x-injected')).toBe(false);
     expect(JSON.stringify(mail.parsed.to)).not.toContain('attacker');
-    expect(mail.parsed.subject).toBe('[portable-watch] FAILED: Evil Bcc: attacker@evil.test X-Injected: yes To: attacker@evil.test (flow 1)');
+    expect(mail.parsed.subject).toBe(
+      '[portable-watch] FAILED: Evil Bcc: attacker@evil.test X-Injected: yes To: attacker@evil.test (flow 1)',
+    );
   });
 
   it('renders a one-line subject whatever the flow name holds (not relying on nodemailer to fold it)', () => {
@@ -116,7 +113,8 @@ describe('email notifier failures', () => {
 
   it('does not resend when only some recipients were rejected, and says which', async () => {
     const smtp = await receiver({
-      rejectRecipient: (address) => (address === 'data@example.test' ? { responseCode: 550, message: 'No such user' } : undefined),
+      rejectRecipient: (address) =>
+        address === 'data@example.test' ? { responseCode: 550, message: 'No such user' } : undefined,
     });
     const error = await sendError(emailNotifier(smtp.port));
     expect(error.retryable).toBe(false);

@@ -133,8 +133,9 @@ describe.each(cases)('rendering a $name alert', ({ alert, headline, sentence, fa
 
 describe('the parts every medium shares', () => {
   it('says a test alert is a test in every fallback', () => {
-    expect(renderSlackMessage(testAlert()).text).toBe('TEST: Events to Snowflake (flow 689422) — a test alert, nothing is wrong');
-    expect(renderPlainText(testAlert()).split('\n')[0]).toBe('TEST: Events to Snowflake (flow 689422) — a test alert, nothing is wrong');
+    const summary = 'TEST: Events to Snowflake (flow 689422) — a test alert, nothing is wrong';
+    expect(renderSlackMessage(testAlert()).text).toBe(summary);
+    expect(renderPlainText(testAlert()).split('\n')[0]).toBe(summary);
   });
 
   it('lists row counts per resource, leaving out counts Portable did not report', () => {

@@ -2,8 +2,11 @@
  * Test wiring: a real simulator on 127.0.0.1:0 and a client pointed at it, torn down after each test.
  * Retries are fast and recorded, so tests can assert how long the client would have waited.
  */
-import { afterEach, beforeEach } from 'vitest';
+import { createServer } from 'node:net';
+import { inspect } from 'node:util';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { createPortableClient, type PortableClient, type PortableClientOptions } from '../../src/portable/portable-client.ts';
+import { PortableApiError } from '../../src/portable/portable-error.ts';
 import {
   createPortableSimulator,
   type PortableSimulator,
@@ -58,3 +61,36 @@ export function useSimulatedPortable(options: Partial<PortableSimulatorOptions> 
 
 /** A minute, for readable attempt times. */
 export const MINUTE = 60_000;
+
+/** The PortableApiError a call fails with; fails the test if it succeeds or throws anything else. */
+export async function failure(promise: Promise<unknown>): Promise<PortableApiError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof PortableApiError) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+/** Asserts the token appears in no way an error could be shown or logged. */
+export function expectNoToken(error: PortableApiError): void {
+  const renderings = [
+    error.message,
+    String(error.stack),
+    JSON.stringify(error),
+    inspect(error, { depth: Infinity, showHidden: true }),
+    JSON.stringify(Object.getOwnPropertyDescriptors(error)),
+  ];
+  for (const rendering of renderings) expect(rendering).not.toContain(TEST_TOKEN);
+  expect(error).not.toHaveProperty('cause');
+}
+
+/** A port nothing listens on: bind one, then free it. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

@@ -49,7 +49,8 @@ const MAX_FALLBACK_CHARS = 1000;
 /**
  * Block Kit for one alert. Every piece of text that came from Portable is escaped, so a flow named
  * `<!channel>` or an error containing `<http://evil|click>` shows as typed and can neither ping anyone nor
- * hide a link. Blocks stay within Slack's limits by construction (at most 1 + 2 + 1 + 5 + 1 + 1).
+ * hide a link. Blocks stay within Slack's limits by construction: header, up to two fact sections, rows,
+ * up to four error sections and a count, details and link make at most 11 of the 50 allowed.
  */
 export function renderSlackMessage(alert: Alert, options: SlackRenderOptions = {}): SlackMessage {
   const mention = options.mention ? `${options.mention} ` : '';

@@ -1,0 +1,26 @@
+import { runWorker } from '../main.ts';
+import type { Command, CommandContext } from './command.ts';
+import { CONFIG_OPTION_HELP, configPathOf, loadConfigOrReport, parseOptions } from './command-support.ts';
+
+const USAGE = [
+  'Usage: portable-watch start [--config PATH]',
+  '',
+  'Options:',
+  CONFIG_OPTION_HELP,
+  '',
+  'Environment: REDIS_URL (default redis://127.0.0.1:6379), LOG_LEVEL (default info), QUEUE_PREFIX',
+  '(default {portable-watch}); the config reads secrets such as PORTABLE_API_TOKEN through ${VAR}.',
+].join('\n');
+
+/** `portable-watch start`: the always-on worker. A config that does not validate stops it before it starts. */
+export const startCommand: Command = {
+  summary: 'Run the worker: check every configured flow on its schedule and deliver alerts.',
+  usage: USAGE,
+  async run(context: CommandContext): Promise<number> {
+    const values = parseOptions(context, 'start', USAGE, { config: { type: 'string', short: 'c' } });
+    if (values === undefined) return 1;
+    const config = await loadConfigOrReport(context, configPathOf(values.config, context));
+    if (config === undefined) return 1;
+    return runWorker(context, config);
+  },
+};
