@@ -45,8 +45,12 @@ export type CheckReport =
   | { outcome: 'ok' | 'alerted'; alerts: Alert[]; requests: number; anomalies: string[]; committed: boolean }
   | { outcome: 'error'; alerts: Alert[]; problem: MonitorProblem; message: string; committed: boolean };
 
-/** A check longer than this loses its lock; the version check on commit still keeps a late one harmless. */
-const LOCK_TTL_MS = 5 * 60_000;
+/**
+ * The lease is short and renewed while the check runs, so a worker killed mid-check (SIGKILL, OOM) blocks the
+ * flow for seconds, not minutes. A check that loses its lease anyway is kept harmless by the version check on commit.
+ */
+const LOCK_TTL_MS = 10_000;
+const LOCK_RENEW_MS = 3_000;
 
 /**
  * One check of one flow: read what changed since the checkpoint, detect, queue the alerts, then move the
@@ -62,9 +66,17 @@ export async function checkFlow(
   if (!dryRun && !(await deps.store.lock(target.id, deps.owner, LOCK_TTL_MS))) {
     return { outcome: 'skipped', reason: 'another check of this flow is in progress' };
   }
+  const renew = dryRun
+    ? undefined
+    : setInterval(() => {
+        deps.store.extendLock(target.id, deps.owner, LOCK_TTL_MS).catch((error: unknown) => {
+          deps.log.warn({ flowId: target.id, err: error }, 'could not renew the check lock');
+        });
+      }, LOCK_RENEW_MS);
   try {
     return await checkLocked(deps, target, options.signal, dryRun);
   } finally {
+    clearInterval(renew);
     if (!dryRun) await deps.store.unlock(target.id, deps.owner);
   }
 }

@@ -47,6 +47,9 @@ export async function listRunAttemptPages(
   options: ListRunAttemptsOptions,
   maxPages: number,
 ): Promise<RunAttemptList> {
+  if (options.since !== undefined && !Number.isFinite(options.since)) {
+    throw new TypeError(`listRunAttempts: since must be epoch milliseconds, got ${options.since}`);
+  }
   const sort = options.sort ?? 'desc';
   const limit = clampPageSize(options.pageSize);
   const state: PagingState = { seenIds: new Set(), attempts: [], anomalies: [], requests: 0 };

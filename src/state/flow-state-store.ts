@@ -15,6 +15,11 @@ redis.call('HSET', KEYS[1], 'version', ARGV[2], 'state', ARGV[3])
 return 1
 `;
 
+const EXTEND_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`;
+
 const RELEASE_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -31,6 +36,8 @@ export interface FlowStateStore {
   commitAccount(expectedVersion: number, next: AccountState): Promise<boolean>;
   /** A lease on one flow's checks: true when taken. Prevents overlapping checks across jobs and replicas. */
   lock(flowId: number, owner: string, ttlMs: number): Promise<boolean>;
+  /** Keeps a lease alive while a check runs; false when it was lost. */
+  extendLock(flowId: number, owner: string, ttlMs: number): Promise<boolean>;
   unlock(flowId: number, owner: string): Promise<void>;
   remove(flowId: number): Promise<void>;
 }
@@ -65,6 +72,9 @@ export function createFlowStateStore(redis: Redis, prefix: string): FlowStateSto
     commitAccount: (expectedVersion, next) => cas(accountKey, expectedVersion, next),
     async lock(flowId, owner, ttlMs) {
       return (await redis.set(lockKey(flowId), owner, 'PX', ttlMs, 'NX')) === 'OK';
+    },
+    async extendLock(flowId, owner, ttlMs) {
+      return (await redis.eval(EXTEND_SCRIPT, 1, lockKey(flowId), owner, ttlMs)) === 1;
     },
     async unlock(flowId, owner) {
       await redis.eval(RELEASE_SCRIPT, 1, lockKey(flowId), owner);
