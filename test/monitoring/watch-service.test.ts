@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { answer, answerOk } from '../notifiers/slack-receiver.ts';
 import { eventually } from '../support/redis.ts';
-import { startHarness, type Harness } from '../support/watch-harness.ts';
+import { startSmtpReceiver } from '../notifiers/smtp-receiver.ts';
+import { HARNESS_TOKEN, startHarness, type Harness, type HarnessOptions } from '../support/watch-harness.ts';
 
 const FLOWS = `  - { id: 101, name: Events to Snowflake }
   - { id: 102, name: Orders }`;
@@ -12,8 +13,8 @@ afterEach(async () => {
   harness = undefined;
 });
 
-async function setUp(flows = FLOWS, defaults?: string): Promise<Harness> {
-  harness = await startHarness(flows, defaults);
+async function setUp(flows = FLOWS, defaults?: string, options?: HarnessOptions): Promise<Harness> {
+  harness = await startHarness(flows, defaults, options);
   harness.simulator.addFlow({ id: 101, displayName: 'events' });
   harness.simulator.addFlow({ id: 102, displayName: 'orders', dialect: 'schema' });
   return harness;
@@ -84,6 +85,19 @@ describe('the watch service', () => {
     expect(h.posts()).toEqual(['FAILED: Events to Snowflake', 'FAILED: Events to Snowflake', 'FAILED: Events to Snowflake']);
   });
 
+  it('stops retrying a revoked webhook (404 no_service) and records the failure', async () => {
+    const h = await setUp();
+    h.slack.respondWith(answer(404, 'no_service'));
+    h.simulator.addAttempt(101, { state: 'failed', errors: ['boom'], createdAt: Date.now() - 60_000 });
+    const service = await h.startService();
+    await eventually(() => (h.slack.posts.length >= 1 ? true : undefined), 'the delivery attempt');
+    await sleep(2_000);
+    expect(h.slack.posts).toHaveLength(1);
+    const [failed] = await service.notificationQueue.getFailed();
+    expect(failed?.failedReason).toContain('no_service');
+    expect(failed?.failedReason).not.toContain('harness-secret');
+  });
+
   it("waits Slack's Retry-After on a 429", async () => {
     const h = await setUp();
     const times: number[] = [];
@@ -131,5 +145,56 @@ describe('the watch service', () => {
     await eventually(() => (h.slack.posts.length >= 1 ? true : undefined), 'the monitor error');
     await sleep(2_500);
     expect(h.posts()).toEqual(['MONITOR ERROR: Gone']);
+  });
+
+  it('costs one Portable request per check when nothing changed, and alerts nothing for history older than backfill', async () => {
+    const h = await setUp();
+    h.simulator.addAttempt(101, { state: 'failed', errors: ['old news'], createdAt: Date.now() - 2 * 3_600_000 });
+    h.simulator.addAttempt(102, { state: 'succeeded', createdAt: Date.now() - 60_000 });
+    const service = await h.startService();
+    await eventually(() => (h.simulator.requestCount({ flowId: 101 }) >= 1 ? true : undefined), 'a first check');
+    await service.close(1_000);
+    const before = h.simulator.requestCount({ flowId: 101 });
+    const reports = [await service.checkNow(101), await service.checkNow(101), await service.checkNow(101)];
+    expect(reports.map((report) => (report.outcome === 'ok' ? report.requests : report.outcome))).toEqual([1, 1, 1]);
+    expect(h.simulator.requestCount({ flowId: 101 }) - before).toBe(3);
+    expect(h.slack.posts).toHaveLength(0);
+  });
+
+  it('a rejected token is one alert for the account, not one per flow, and its end is announced', async () => {
+    const h = await setUp();
+    h.simulator.setToken('rotated-token');
+    await h.startService();
+    await eventually(() => (h.slack.posts.length >= 1 ? true : undefined), 'the account alert');
+    await sleep(2_500);
+    expect(h.posts()).toHaveLength(1);
+    expect(JSON.stringify(h.slack.posts[0]?.body)).toContain('401');
+    h.simulator.setToken(HARNESS_TOKEN);
+    await eventually(() => (h.slack.posts.length >= 2 ? true : undefined), 'the account recovery');
+    await sleep(1_500);
+    expect(h.posts()).toHaveLength(2);
+    expect(h.posts()[1]).toMatch(/^MONITOR RECOVERED/);
+  });
+
+  it('emails the failure too, through a real SMTP server', async () => {
+    const smtp = await startSmtpReceiver();
+    try {
+      const h = await setUp('  - { id: 101, name: Events to Snowflake, notify: [oncall, mail] }\n  - { id: 102 }', undefined, {
+        notifiers: '  mail: { type: email, to: [data-team@example.com] }',
+        sections: `email:\n  smtpUrl: smtp://127.0.0.1:${smtp.port}\n  from: "Portable Watch <alerts@example.com>"`,
+      });
+      h.simulator.addAttempt(101, { state: 'failed', errors: ['Failed to connect to the source'], createdAt: Date.now() - 60_000 });
+      await h.startService();
+      await eventually(() => (smtp.mails.length >= 1 && h.slack.posts.length >= 1 ? true : undefined), 'the email and the Slack post');
+      await sleep(2_000);
+      expect(smtp.mails).toHaveLength(1);
+      expect(smtp.mails[0]?.parsed.subject).toBe('[portable-watch] FAILED: Events to Snowflake (flow 101)');
+      expect(smtp.mails[0]?.parsed.text).toContain('Failed to connect to the source');
+      expect(h.slack.posts).toHaveLength(1);
+    } finally {
+      await harness?.close();
+      harness = undefined;
+      await smtp.close();
+    }
   });
 });

@@ -29,7 +29,18 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(flowsYaml: string, defaultsYaml = 'pollEvery: 1s\n  maxRuntime: 1h\n  backfill: 1h'): Promise<Harness> {
+export interface HarnessOptions {
+  /** Extra notifier entries (indented two spaces), e.g. an email notifier. */
+  notifiers?: string;
+  /** Extra top-level sections, e.g. `email:`. */
+  sections?: string;
+}
+
+export async function startHarness(
+  flowsYaml: string,
+  defaultsYaml = 'pollEvery: 1s\n  maxRuntime: 1h\n  backfill: 1h',
+  options: HarnessOptions = {},
+): Promise<Harness> {
   const redis = connectRedis();
   const prefix = uniquePrefix('watch');
   const simulator = createPortableSimulator({ token: HARNESS_TOKEN });
@@ -47,6 +58,8 @@ export async function startHarness(flowsYaml: string, defaultsYaml = 'pollEvery:
       '  notify: [oncall]',
       'notifiers:',
       `  oncall: { type: slack, webhookUrl: "${slack.url(WEBHOOK_PATH)}" }`,
+      options.notifiers ?? '',
+      options.sections ?? '',
       'flows:',
       flows,
     ].join('\n');
