@@ -31,8 +31,8 @@ export async function openRuntime(context: CommandContext, config: WatchConfig):
   } catch (error) {
     redis.disconnect();
     // The URL may hold a password: name only host and port.
-    const { host, port } = new URL(redisUrl);
-    throw new Error(`cannot reach Redis at ${host}:${port || 6379} (${error instanceof Error ? error.message : String(error)}): start one, or set REDIS_URL`, { cause: error });
+    const { hostname, port } = new URL(redisUrl);
+    throw new Error(`cannot reach Redis at ${hostname}:${port || 6379} (${error instanceof Error ? error.message : String(error)}): start one, or set REDIS_URL`, { cause: error });
   }
   const prefix = context.env.QUEUE_PREFIX || DEFAULT_QUEUE_PREFIX;
   const service = createWatchService({ config, redis, prefix, log });
