@@ -1,8 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CommandContext } from './commands/command.ts';
+import { createConfigReloader, type ConfigReloader } from './config/config-reloader.ts';
 import type { WatchConfig } from './config/config-schema.ts';
+import { startOperationsServer, type OperationsServer, type Readiness } from './http/http-server.ts';
 import { createLogger } from './logging/create-logger.ts';
+import { createWorkerMetrics, type WorkerMetrics } from './metrics/worker-metrics.ts';
 import { createWatchService, type WatchService } from './worker/watch-service.ts';
 
 /**
@@ -13,16 +18,42 @@ import { createWatchService, type WatchService } from './worker/watch-service.ts
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 /** A hash tag keeps every key of a queue in one Redis Cluster slot, as BullMQ requires. */
 export const DEFAULT_QUEUE_PREFIX = '{portable-watch}';
+export const DEFAULT_HTTP_PORT = 8080;
+export const DEFAULT_HTTP_HOST = '0.0.0.0';
+/** The whole shutdown, signal to exit, fits in this (container runtimes kill after 10 s by default). */
+const SHUTDOWN_BUDGET_MS = 9_500;
+/** Checks and deliveries in flight get this long to finish before they are aborted. */
+const SHUTDOWN_GRACE_MS = 6_000;
 
 export interface Runtime {
   service: WatchService;
   redis: Redis;
   log: Logger;
+  metrics: WorkerMetrics;
   close(graceMs?: number): Promise<void>;
 }
 
 export async function openRuntime(context: CommandContext, config: WatchConfig): Promise<Runtime> {
   const log = createLogger({ level: context.env.LOG_LEVEL || 'info' });
+  const redis = await connectRedis(context, log);
+  const prefix = context.env.QUEUE_PREFIX || DEFAULT_QUEUE_PREFIX;
+  const metrics = createWorkerMetrics({ version: packageVersion() });
+  const service = createWatchService({ config, redis, prefix, log, metrics });
+  return {
+    service,
+    redis,
+    log,
+    metrics,
+    async close(graceMs) {
+      await service.close(graceMs);
+      await redis.quit().catch(() => redis.disconnect());
+      log.flush();
+    },
+  };
+}
+
+/** A connection for BullMQ (maxRetriesPerRequest: null) that has answered once, or an error naming host:port. */
+export async function connectRedis(context: CommandContext, log: Logger): Promise<Redis> {
   const redisUrl = context.env.REDIS_URL || DEFAULT_REDIS_URL;
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
   redis.on('error', (error: Error) => log.warn({ err: { message: error.message } }, 'redis connection error'));
@@ -34,40 +65,65 @@ export async function openRuntime(context: CommandContext, config: WatchConfig):
     const { hostname, port } = new URL(redisUrl);
     throw new Error(`cannot reach Redis at ${hostname}:${port || 6379} (${error instanceof Error ? error.message : String(error)}): start one, or set REDIS_URL`, { cause: error });
   }
-  const prefix = context.env.QUEUE_PREFIX || DEFAULT_QUEUE_PREFIX;
-  const service = createWatchService({ config, redis, prefix, log });
-  return {
-    service,
-    redis,
-    log,
-    async close(graceMs) {
-      await service.close(graceMs);
-      await redis.quit().catch(() => redis.disconnect());
-      log.flush();
-    },
-  };
+  return redis;
 }
 
 /**
- * Runs the worker until SIGTERM or SIGINT: then stops taking jobs, lets checks in flight finish (aborting them
- * after a grace period), closes queues and Redis and resolves 0. A second signal exits at once.
+ * Runs the worker until SIGTERM or SIGINT: serves /healthz, /readyz and /metrics, reloads the config when its
+ * file changes or on SIGHUP, and on a stop signal stops taking jobs, lets work in flight finish (aborting it
+ * after a grace period), closes queues and Redis and resolves 0 — all within 10 s. A second signal exits at once.
  */
-export async function runWorker(context: CommandContext, config: WatchConfig): Promise<number> {
+export async function runWorker(context: CommandContext, config: WatchConfig, configPath: string): Promise<number> {
+  const address = httpAddress(context);
   const runtime = await openRuntime(context, config);
-  const { log } = runtime;
-  const report = await runtime.service.start();
+  const { log, service, metrics } = runtime;
+  const phase = { reconciled: false, stopping: false };
+  let server: OperationsServer;
+  try {
+    server = await startOperationsServer(
+      { readiness: () => readiness(runtime, phase), metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }) },
+      { ...address, log },
+    );
+  } catch (error) {
+    await runtime.close(0);
+    throw error;
+  }
+  log.info({ host: address.host, port: server.port }, 'serving /healthz, /readyz and /metrics');
+
+  const report = await service.start();
+  phase.reconciled = true;
   log.info({ flows: config.flows.length, notifiers: Object.keys(config.notifiers).length, added: report.added.length }, 'worker started');
 
+  const reloader = createConfigReloader({
+    path: configPath,
+    env: context.env,
+    initialText: await readFile(configPath, 'utf8').catch(() => undefined),
+    apply: (next) => service.reload(next),
+    log,
+    onResult: (outcome) => {
+      if (outcome.result !== 'unchanged') metrics.configReloaded(outcome.result === 'applied' ? 'success' : 'failure', Date.now());
+    },
+  });
+  reloader.watch();
+  const onHangup = () => void reloader.reload('signal');
+  process.on('SIGHUP', onHangup);
+
   return new Promise<number>((resolve) => {
-    let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
+      if (phase.stopping) {
         log.warn({ signal }, 'second signal: exiting at once');
         process.exit(1);
       }
-      stopping = true;
+      phase.stopping = true;
       log.info({ signal }, 'shutting down');
-      runtime.close(7_000).then(
+      // A last resort: whatever hangs, the process is gone before a container runtime's SIGKILL.
+      setTimeout(() => {
+        log.error('shutdown took too long; exiting');
+        log.flush();
+        process.exit(1);
+      }, SHUTDOWN_BUDGET_MS).unref();
+      process.off('SIGHUP', onHangup);
+      shutdown(runtime, reloader, server).then(
         () => {
           log.info('stopped');
           resolve(0);
@@ -81,4 +137,44 @@ export async function runWorker(context: CommandContext, config: WatchConfig): P
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+}
+
+async function shutdown(runtime: Runtime, reloader: ConfigReloader, server: OperationsServer): Promise<void> {
+  await Promise.all([reloader.close(), server.close()]);
+  await runtime.close(SHUTDOWN_GRACE_MS);
+}
+
+async function readiness(runtime: Runtime, phase: { reconciled: boolean; stopping: boolean }): Promise<Readiness> {
+  if (phase.stopping) return { ready: false, reason: 'shutting down' };
+  const answered = await Promise.race([
+    runtime.redis.ping().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<false>((resolve) => setTimeout(() => resolve(false), 1_000).unref()),
+  ]);
+  if (!answered) return { ready: false, reason: 'Redis does not answer' };
+  if (!phase.reconciled) return { ready: false, reason: 'reconciling the schedules with the config' };
+  return { ready: true };
+}
+
+function httpAddress(context: CommandContext): { host: string; port: number } {
+  const host = context.env.HTTP_HOST || DEFAULT_HTTP_HOST;
+  const raw = context.env.HTTP_PORT || String(DEFAULT_HTTP_PORT);
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65_535) throw new Error(`HTTP_PORT must be a port number from 0 to 65535, got "${raw}"`);
+  return { host, port };
+}
+
+/** From package.json beside src/ (a checkout) or two levels up (dist/src/ in the image). */
+function packageVersion(): string {
+  for (const relative of ['../package.json', '../../package.json']) {
+    try {
+      const parsed = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (parsed.name === 'portable-watch' && typeof parsed.version === 'string') return parsed.version;
+    } catch {
+      // Not there: try the next place.
+    }
+  }
+  return 'unknown';
 }

@@ -97,7 +97,7 @@ async function checkLocked(deps: CheckDependencies, target: CheckTarget, signal:
   const now = deps.now();
   const runs = detectRunEvents({ flow, settings: target, attempts: fetched.attempts, state, now });
   const monitor = detectMonitorEvents({ subject: flowSubject(flow), tracker: runs.state, result: { ok: true }, now });
-  let next: FlowState = { ...monitor.tracker, lastCheck: { at: now, outcome: 'ok' } };
+  let next: FlowState = { ...monitor.tracker, lastCheck: { at: now, outcome: 'ok' }, lastSuccessAt: now };
   let alerts = [...runs.alerts, ...monitor.alerts];
   if (alerts.length > 0) {
     next = { ...next, displayName: await displayName(deps, target, state, signal), lastCheck: { at: now, outcome: 'alerted' } };

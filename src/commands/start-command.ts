@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { runWorker } from '../main.ts';
 import type { Command, CommandContext } from './command.ts';
 import { CONFIG_OPTION_HELP, configPathOf, loadConfigOrReport, parseOptions } from './command-support.ts';
@@ -8,8 +9,12 @@ const USAGE = [
   'Options:',
   CONFIG_OPTION_HELP,
   '',
+  'The worker reloads the config when the file changes, or on SIGHUP; a file that does not validate is refused',
+  'and the worker goes on with the config it has. SIGTERM or SIGINT stop it within 10 seconds.',
+  '',
   'Environment: REDIS_URL (default redis://127.0.0.1:6379), LOG_LEVEL (default info), QUEUE_PREFIX',
-  '(default {portable-watch}); the config reads secrets such as PORTABLE_API_TOKEN through ${VAR}.',
+  '(default {portable-watch}), HTTP_PORT (default 8080; 0 picks a free port) and HTTP_HOST (default 0.0.0.0)',
+  'for /healthz, /readyz and /metrics; the config reads secrets such as PORTABLE_API_TOKEN through ${VAR}.',
 ].join('\n');
 
 /** `portable-watch start`: the always-on worker. A config that does not validate stops it before it starts. */
@@ -19,8 +24,9 @@ export const startCommand: Command = {
   async run(context: CommandContext): Promise<number> {
     const values = parseOptions(context, 'start', USAGE, { config: { type: 'string', short: 'c' } });
     if (values === undefined) return 1;
-    const config = await loadConfigOrReport(context, configPathOf(values.config, context));
+    const configPath = configPathOf(values.config, context);
+    const config = await loadConfigOrReport(context, configPath);
     if (config === undefined) return 1;
-    return runWorker(context, config);
+    return runWorker(context, config, resolve(context.cwd, configPath));
   },
 };

@@ -27,6 +27,8 @@ export interface FlowState {
   /** Epoch ms of the first failure in the current run of consecutive failed checks; null when checks succeed. */
   failingSince: number | null;
   lastCheck: { at: number; outcome: CheckOutcome } | null;
+  /** Epoch ms of the last check that reached Portable and committed (outcome ok or alerted); what /metrics ages. */
+  lastSuccessAt: number | null;
   /** The flow's displayName from Portable, fetched once when an alert first needs a name. */
   displayName: string | null;
 }
@@ -66,6 +68,7 @@ export function initialFlowState(): FlowState {
     monitorIncidents: 0,
     failingSince: null,
     lastCheck: null,
+    lastSuccessAt: null,
     displayName: null,
   };
 }

@@ -13,6 +13,8 @@ import { CHECK_QUEUE, reconcileSchedules, type CheckJobData, type ReconcileRepor
 import { createFlowStateStore } from '../state/flow-state-store.ts';
 import type { JobContext } from './job-handler.ts';
 import { loadJobHandlers, type JobHandlers } from './load-job-handlers.ts';
+import { instrumentService } from './instrument-service.ts';
+import type { WorkerMetrics } from '../metrics/worker-metrics.ts';
 
 export interface WatchServiceOptions {
   config: WatchConfig;
@@ -29,6 +31,8 @@ export interface WatchServiceOptions {
   deliveryBackoff?: (attemptsMade: number) => number;
   /** Overrides for the Portable client (tests shorten retries). */
   client?: Partial<Omit<PortableClientOptions, 'token' | 'apiUrl'>>;
+  /** Counts checks, Portable requests, alerts and deliveries, and reads queue depths at scrape time. */
+  metrics?: WorkerMetrics;
 }
 
 export interface WatchService {
@@ -53,12 +57,20 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
   const store = createFlowStateStore(redis, prefix);
   const checkQueue = new Queue<CheckJobData>(CHECK_QUEUE, { connection: redis, prefix });
   const notificationQueue = new Queue<NotificationJobData>(NOTIFICATION_QUEUE, { connection: redis, prefix });
-  const sink = createAlertSink(notificationQueue);
   const workers: Worker[] = [];
 
   let config = options.config;
   let flows = indexFlows(config);
-  let client = buildClient(config, options);
+  const instruments = instrumentService(options.metrics, {
+    checkQueue,
+    notificationQueue,
+    store,
+    flowIds: () => [...flows.keys()],
+    now,
+  });
+  const sink = instruments.sink(createAlertSink(notificationQueue));
+  const clientOptions = { ...options, client: instruments.clientOptions(options.client) };
+  let client = buildClient(config, clientOptions);
   let notifiers = buildNotifiers(config, options.notifierDeps);
 
   const target = (flow: FlowConfig): CheckTarget => ({
@@ -76,9 +88,11 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
   };
 
   const context: JobContext = {
-    checkFlow: (flowId, signal) => runCheck(flowId, false, signal),
+    checkFlow: (flowId, signal) => instruments.check(() => runCheck(flowId, false, signal)),
     deliver: (data, signal) =>
-      deliverNotification({ redis, prefix, now, log, notifier: (name) => notifiers.get(name) }, data, signal ? { signal } : {}),
+      instruments.delivery(data, () =>
+        deliverNotification({ redis, prefix, now, log, notifier: (name) => notifiers.get(name) }, data, signal ? { signal } : {}),
+      ),
   };
 
   let handlers: Promise<JobHandlers> | undefined;
@@ -131,7 +145,7 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
       const previous = notifiers;
       config = next;
       flows = indexFlows(next);
-      client = buildClient(next, options);
+      client = buildClient(next, clientOptions);
       notifiers = buildNotifiers(next, options.notifierDeps);
       await Promise.all([...previous.values()].map((notifier) => notifier.close()));
       return report;

@@ -14,7 +14,8 @@ export interface CliProcess {
 /** Runs `portable-watch ARGS` as a real process on this Node (vitest runs on Node 24). */
 export function startCli(args: string[], env: Record<string, string>): CliProcess {
   const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
+    // Port 0: processes started side by side must not fight over the default 8080.
+    env: { PATH: process.env.PATH ?? '', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

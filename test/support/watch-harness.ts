@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { parseConfig } from '../../src/config/load-config.ts';
 import type { WatchConfig } from '../../src/config/config-schema.ts';
 import { createPortableSimulator, type PortableSimulator } from '../../src/simulator/portable-simulator.ts';
-import { createWatchService, type WatchService } from '../../src/worker/watch-service.ts';
+import { createWatchService, type WatchService, type WatchServiceOptions } from '../../src/worker/watch-service.ts';
 import { startSlackReceiver, type SlackReceiver } from '../notifiers/slack-receiver.ts';
 import { connectRedis, dropPrefix, uniquePrefix } from './redis.ts';
 
@@ -23,7 +23,7 @@ export interface Harness {
   /** Builds a config for this harness from the YAML of its `flows:` list (and optional defaults). */
   configWith(flowsYaml: string, defaultsYaml?: string): WatchConfig;
   /** Starts a watch service (another "replica" when called twice); all are closed by `close`. */
-  startService(config?: WatchConfig): Promise<WatchService>;
+  startService(config?: WatchConfig, extra?: Partial<WatchServiceOptions>): Promise<WatchService>;
   /** The header text of every post the Slack receiver got, in order. */
   posts(): string[];
   close(): Promise<void>;
@@ -76,7 +76,7 @@ export async function startHarness(
     slack,
     config,
     configWith,
-    async startService(serviceConfig = config) {
+    async startService(serviceConfig = config, extra = {}) {
       const service = createWatchService({
         config: serviceConfig,
         redis,
@@ -84,6 +84,7 @@ export async function startHarness(
         log: pino({ level: 'silent' }),
         deliveryBackoff: () => 200,
         client: { retry: { limit: 2, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: 2_000 } },
+        ...extra,
       });
       services.push(service);
       await service.start();

@@ -1,0 +1,104 @@
+import type { Queue } from 'bullmq';
+import type { AlertSink, CheckReport } from '../checks/check-flow.ts';
+import { DeliveryError, type DeliveryOutcome } from '../delivery/deliver-notification.ts';
+import type { NotificationJobData } from '../delivery/notification-queue.ts';
+import type { CheckOutcomeLabel, DeliveryOutcomeLabel, WorkerMetrics } from '../metrics/worker-metrics.ts';
+import type { PortableClientOptions } from '../portable/portable-client.ts';
+import { PortableApiError } from '../portable/portable-error.ts';
+import type { FlowStateStore } from '../state/flow-state-store.ts';
+
+/**
+ * Wraps the service's operations so they count themselves, and gives /metrics its scrape-time probes.
+ * Without metrics every wrapper is the identity, so the service has one code path either way.
+ */
+
+type ClientOverrides = Partial<Omit<PortableClientOptions, 'token' | 'apiUrl'>>;
+
+export interface ServiceInstruments {
+  check(run: () => Promise<CheckReport>): Promise<CheckReport>;
+  delivery(data: NotificationJobData, run: () => Promise<DeliveryOutcome>): Promise<DeliveryOutcome>;
+  sink(sink: AlertSink): AlertSink;
+  clientOptions(overrides: ClientOverrides | undefined): ClientOverrides | undefined;
+}
+
+/** How many of the oldest queued and delayed jobs to look at for the oldest waiting age (bounded scrape cost). */
+const OLDEST_SAMPLE = 50;
+
+export function instrumentService(
+  metrics: WorkerMetrics | undefined,
+  parts: {
+    checkQueue: Queue;
+    notificationQueue: Queue;
+    store: FlowStateStore;
+    flowIds: () => number[];
+    now: () => number;
+  },
+): ServiceInstruments {
+  if (metrics === undefined) {
+    return { check: (run) => run(), delivery: (_data, run) => run(), sink: (sink) => sink, clientOptions: (overrides) => overrides };
+  }
+  metrics.setProbes({
+    notificationJobs: () => parts.notificationQueue.getJobCounts('wait', 'prioritized', 'delayed', 'active', 'failed'),
+    checkJobs: () => parts.checkQueue.getJobCounts('wait', 'prioritized', 'delayed', 'active'),
+    async oldestWaitingNotification() {
+      // Ascending order puts the oldest first in the wait list; delayed jobs (retries) are ordered by when they
+      // run next, so a sample of them stands in for all.
+      const jobs = await parts.notificationQueue.getJobs(['wait', 'prioritized', 'delayed'], 0, OLDEST_SAMPLE - 1, true);
+      const stamps = jobs.map((job) => job.timestamp).filter((stamp) => Number.isFinite(stamp));
+      return stamps.length === 0 ? null : Math.min(...stamps);
+    },
+    async lastSuccessfulChecks() {
+      const states = await parts.store.loadMany(parts.flowIds());
+      const result = new Map<number, number>();
+      for (const [flowId, state] of states) if (state.lastSuccessAt !== null) result.set(flowId, state.lastSuccessAt);
+      return result;
+    },
+  });
+  return {
+    async check(run) {
+      const startedAt = parts.now();
+      let outcome: CheckOutcomeLabel = 'crashed';
+      try {
+        const report = await run();
+        outcome = report.outcome;
+        return report;
+      } catch (error) {
+        if (error instanceof PortableApiError && error.kind === 'aborted') outcome = 'aborted';
+        throw error;
+      } finally {
+        metrics.checkFinished(outcome, parts.now() - startedAt);
+      }
+    },
+    async delivery(data, run) {
+      let outcome: DeliveryOutcomeLabel = 'crashed';
+      try {
+        const result = await run();
+        outcome = result;
+        return result;
+      } catch (error) {
+        if (error instanceof DeliveryError) outcome = error.failure.action;
+        throw error;
+      } finally {
+        metrics.notificationSettled(data.alert.kind, data.notifier, outcome);
+      }
+    },
+    sink(sink) {
+      return {
+        async enqueue(alerts) {
+          await sink.enqueue(alerts);
+          for (const { alert } of alerts) metrics.alertRaised(alert.kind);
+        },
+      };
+    },
+    clientOptions(overrides) {
+      const previous = overrides?.onRequest;
+      return {
+        ...overrides,
+        onRequest(info) {
+          metrics.portableRequest(info);
+          previous?.(info);
+        },
+      };
+    },
+  };
+}
