@@ -82,6 +82,11 @@ export async function reconcileSchedules(input: {
     for (let index = 0; index < upserts.length; index += BATCH) {
       await Promise.all(upserts.slice(index, index + BATCH).map((flow) => upsert(queue, flow)));
     }
+    // A scheduler's first run waits for the flow's offset slot, up to a whole interval: a flow just added is
+    // checked at once instead, so `status` and a failure already waiting in Portable show up in seconds.
+    for (let index = 0; index < report.added.length; index += BATCH) {
+      await queue.addBulk(report.added.slice(index, index + BATCH).map(firstCheck));
+    }
     for (let index = 0; index < stale.length; index += BATCH) {
       await Promise.all(stale.slice(index, index + BATCH).map((key) => queue.removeJobScheduler(key)));
     }
@@ -108,6 +113,15 @@ async function upsert(queue: Queue<CheckJobData>, flow: ScheduledFlow): Promise<
       opts: { removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000, age: 24 * 3600 } },
     },
   );
+}
+
+function firstCheck(flowId: number) {
+  return {
+    name: CHECK_JOB,
+    data: { flowId },
+    // The id keeps replicas that reconcile one after another from queueing it twice while it waits.
+    opts: { jobId: `first-check-${flowId}`, removeOnComplete: true, removeOnFail: true },
+  };
 }
 
 async function acquire(redis: Redis, key: string, owner: string): Promise<void> {
