@@ -1,0 +1,53 @@
+import { DEFAULT_QUEUE_PREFIX, DEFAULT_REDIS_URL } from '../main.ts';
+import { connectRedis } from '../status/connect-redis.ts';
+import { countOpenIncidents } from '../status/flow-status.ts';
+import { readFlowStatus } from '../status/read-flow-status.ts';
+import { renderStatusJson } from '../status/render-status-json.ts';
+import { renderStatusTable } from '../status/render-status-table.ts';
+import { writeLine, type Command, type CommandContext } from './command.ts';
+import { CONFIG_OPTION_HELP, configPathOf, loadConfigOrReport, parseOptions } from './command-support.ts';
+
+const USAGE = [
+  'Usage: portable-watch status [--json] [--fail-on-incident] [--config PATH]',
+  '',
+  'Options:',
+  '  --json             print JSON for scripts (each time as epoch ms and ISO 8601) instead of the table',
+  '  --fail-on-incident exit 2 when a flow or the account has an open incident (Nagios-style)',
+  CONFIG_OPTION_HELP,
+  '',
+  'Reads what the worker recorded in Redis (REDIS_URL, QUEUE_PREFIX) and changes nothing; no worker needs to run.',
+  'Exit status: 0 when read (even with open incidents: they were already alerted); 1 when the config or Redis',
+  'cannot be read; 2 with --fail-on-incident when an incident is open.',
+].join('\n');
+
+/** Exit status for "read fine, and something is wrong", as Nagios-style checks expect (2 = critical). */
+const INCIDENT_EXIT = 2;
+
+/** `portable-watch status`: what the worker last saw of each flow, without starting one. */
+export const statusCommand: Command = {
+  summary: 'Show each flow\'s last check, checkpoint, next check, open incident and last alert (read-only).',
+  usage: USAGE,
+  async run(context: CommandContext): Promise<number> {
+    const values = parseOptions(context, 'status', USAGE, {
+      config: { type: 'string', short: 'c' },
+      json: { type: 'boolean' },
+      'fail-on-incident': { type: 'boolean' },
+    });
+    if (values === undefined) return 1;
+    const config = await loadConfigOrReport(context, configPathOf(values.config, context));
+    if (config === undefined) return 1;
+    const redis = await connectRedis(context.env.REDIS_URL || DEFAULT_REDIS_URL);
+    try {
+      const report = await readFlowStatus({
+        redis,
+        prefix: context.env.QUEUE_PREFIX || DEFAULT_QUEUE_PREFIX,
+        flows: config.flows,
+        now: Date.now(),
+      });
+      writeLine(context.stdout, values.json === true ? renderStatusJson(report) : renderStatusTable(report));
+      return values['fail-on-incident'] === true && countOpenIncidents(report) > 0 ? INCIDENT_EXIT : 0;
+    } finally {
+      await redis.quit().catch(() => redis.disconnect());
+    }
+  },
+};

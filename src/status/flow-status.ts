@@ -1,0 +1,48 @@
+import type { AlertKind, MonitorProblem } from '../alerts/alert.ts';
+import type { CheckOutcome } from '../detection/flow-state.ts';
+
+/**
+ * What `portable-watch status` knows about each configured flow, as plain data read from Redis once: the table
+ * and the JSON are both renderings of it, so they cannot disagree. Times are epoch ms.
+ */
+export interface StatusReport {
+  /** When it was read; every relative time in the table is measured from here. */
+  now: number;
+  /** The account-wide incident (Portable rejected the token), if one is open. */
+  account: MonitorStatus | null;
+  /** One per configured flow, in config order. */
+  flows: FlowStatus[];
+}
+
+export interface FlowStatus {
+  id: number;
+  /** The config `name`, else the displayName Portable gave when an alert needed one; null when neither is known. */
+  name: string | null;
+  lastCheck: { at: number; outcome: CheckOutcome } | null;
+  /** Every attempt created before this has been seen; null before the first successful check. */
+  checkpoint: number | null;
+  /** When the flow's Job Scheduler runs next; null when it has none (no worker started with this config). */
+  nextCheck: number | null;
+  /** The open failed/stalled incident, ended by the next successful run. */
+  runIncident: { kind: 'failed' | 'stalled'; since: number; attemptId: number } | null;
+  /** The flow cannot be checked (404, 403, transient errors that persist). */
+  monitor: MonitorStatus | null;
+  lastAlert: { kind: AlertKind; notifier: string; at: number; key: string } | null;
+}
+
+export interface MonitorStatus {
+  problem: MonitorProblem;
+  message: string;
+  since: number;
+  /**
+   * False while a transient problem is inside its grace period: checks fail but nobody was alerted, and none
+   * will be if the next check succeeds. Such a monitor state is not counted as an open incident.
+   */
+  alerted: boolean;
+}
+
+/** Flows (and the account) with an incident someone was alerted about and that has not recovered. */
+export function countOpenIncidents(report: StatusReport): number {
+  const flows = report.flows.filter((flow) => flow.runIncident !== null || flow.monitor?.alerted === true).length;
+  return flows + (report.account?.alerted === true ? 1 : 0);
+}

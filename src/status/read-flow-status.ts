@@ -1,0 +1,101 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { AlertKind } from '../alerts/alert.ts';
+import type { FlowState, MonitorIncident } from '../detection/flow-state.ts';
+import { CHECK_QUEUE, schedulerId, type CheckJobData } from '../scheduling/reconcile-schedules.ts';
+import { createFlowStateStore } from '../state/flow-state-store.ts';
+import type { FlowStatus, MonitorStatus, StatusReport } from './flow-status.ts';
+
+export interface StatusTarget {
+  id: number;
+  name?: string | undefined;
+}
+
+/** Scheduler look-ups in flight at once: enough to hide round trips, few enough not to flood Redis. */
+const BATCH = 200;
+
+/**
+ * Reads what the worker recorded about each flow. Read-only by construction: only GET-style commands, and the
+ * queue handle skips BullMQ's meta update (`skipMetasUpdate`), the one write that merely opening a queue makes.
+ * `getJobScheduler` is used rather than `getJobSchedulers`, which deletes a scheduler whose data it finds empty.
+ */
+export async function readFlowStatus(input: {
+  redis: Redis;
+  prefix: string;
+  flows: readonly StatusTarget[];
+  now: number;
+}): Promise<StatusReport> {
+  const { redis, prefix, flows, now } = input;
+  const ids = flows.map((flow) => flow.id);
+  const store = createFlowStateStore(redis, prefix);
+  const queue = new Queue<CheckJobData>(CHECK_QUEUE, { connection: redis, prefix, skipMetasUpdate: true });
+  try {
+    const [states, account, lastAlerts, nextChecks] = await Promise.all([
+      store.loadMany(ids),
+      store.loadAccount(),
+      readLastAlerts(redis, prefix, ids),
+      readNextChecks(queue, ids),
+    ]);
+    return {
+      now,
+      account: monitorStatus(account.monitor),
+      flows: flows.map((flow, index): FlowStatus => {
+        const state = states.get(flow.id);
+        return {
+          id: flow.id,
+          name: flow.name ?? state?.displayName ?? null,
+          lastCheck: state?.lastCheck ?? null,
+          checkpoint: state?.checkpoint ?? null,
+          nextCheck: nextChecks[index] ?? null,
+          runIncident: runIncident(state),
+          monitor: monitorStatus(state?.monitor ?? null),
+          lastAlert: lastAlerts[index] ?? null,
+        };
+      }),
+    };
+  } finally {
+    // The connection is ours, not the queue's: close() leaves it open.
+    await queue.close();
+  }
+}
+
+function runIncident(state: FlowState | undefined): FlowStatus['runIncident'] {
+  if (state?.incident == null) return null;
+  const { kind, since, attemptId } = state.incident;
+  return { kind, since, attemptId };
+}
+
+function monitorStatus(monitor: MonitorIncident | null): MonitorStatus | null {
+  if (monitor === null) return null;
+  const { problem, message, since, alerted } = monitor;
+  return { problem, message, since, alerted };
+}
+
+/** Written by `deliverNotification` after each successful send; the key layout is its. */
+async function readLastAlerts(redis: Redis, prefix: string, ids: readonly number[]): Promise<Array<FlowStatus['lastAlert']>> {
+  const pipeline = redis.pipeline();
+  for (const id of ids) pipeline.hgetall(`${prefix}:flow:${id}:last-alert`);
+  const results = (await pipeline.exec()) ?? [];
+  return ids.map((_, index) => {
+    const [error, value] = results[index] ?? [null, null];
+    if (error) throw new Error(`cannot read the last alert of flow ${ids[index]}: ${error.message}`, { cause: error });
+    return parseLastAlert(value as Record<string, string> | null);
+  });
+}
+
+function parseLastAlert(hash: Record<string, string> | null): FlowStatus['lastAlert'] {
+  const at = Number(hash?.at);
+  if (hash?.kind === undefined || !Number.isFinite(at)) return null;
+  return { kind: hash.kind as AlertKind, notifier: hash.notifier ?? '', at, key: hash.key ?? '' };
+}
+
+/** The scheduler's `next` is the time its next check job is due; undefined for a flow without a scheduler. */
+async function readNextChecks(queue: Queue<CheckJobData>, ids: readonly number[]): Promise<Array<number | undefined>> {
+  const next: Array<number | undefined> = [];
+  for (let index = 0; index < ids.length; index += BATCH) {
+    const batch = ids.slice(index, index + BATCH);
+    const schedulers = await Promise.all(batch.map((id) => queue.getJobScheduler(schedulerId(id))));
+    next.push(...schedulers.map((scheduler) => (typeof scheduler?.next === 'number' && Number.isFinite(scheduler.next) ? scheduler.next : undefined)));
+  }
+  return next;
+}

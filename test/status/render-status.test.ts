@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import type { FlowStatus, StatusReport } from '../../src/status/flow-status.ts';
+import { formatRelative } from '../../src/status/format-relative.ts';
+import { renderStatusJson } from '../../src/status/render-status-json.ts';
+import { renderStatusTable, TABLE_WIDTH } from '../../src/status/render-status-table.ts';
+
+const NOW = Date.parse('2026-11-29T12:00:00.000Z');
+const S = 1_000;
+const M = 60 * S;
+const H = 60 * M;
+
+function flow(overrides: Partial<FlowStatus> & { id: number }): FlowStatus {
+  return { name: null, lastCheck: null, checkpoint: null, nextCheck: null, runIncident: null, monitor: null, lastAlert: null, ...overrides };
+}
+
+const healthy = flow({
+  id: 689422,
+  name: 'Events to Snowflake',
+  lastCheck: { at: NOW - 12 * S, outcome: 'ok' },
+  checkpoint: NOW - 12 * S,
+  nextCheck: NOW + 48 * S,
+});
+const failed = flow({
+  id: 17,
+  name: 'Orders',
+  lastCheck: { at: NOW - 5 * S, outcome: 'alerted' },
+  checkpoint: NOW - 5 * S,
+  nextCheck: NOW + 55 * S,
+  runIncident: { kind: 'failed', since: NOW - 3 * H - 5 * S, attemptId: 9001 },
+  lastAlert: { kind: 'failed', notifier: 'oncall', at: NOW - 3 * H, key: 'f17-a9001-failed' },
+});
+const unchecked = flow({ id: 5 });
+/** A stalled run, checks failing inside the transient grace period, a worker that stopped taking its jobs. */
+const troubled = flow({
+  id: 1,
+  name: 'Snowflake \u001b[31mred\u001b[0m\nnext \u202Eline',
+  lastCheck: { at: NOW - 4 * M, outcome: 'error' },
+  checkpoint: NOW - 2 * H,
+  nextCheck: NOW - 3 * M,
+  runIncident: { kind: 'stalled', since: NOW - 3 * H, attemptId: 1 },
+  monitor: { problem: 'transient', message: 'Portable answered 503', since: NOW - 2 * M, alerted: false },
+});
+const gone = flow({
+  id: 2,
+  name: 'A flow whose name is far longer than any column should have to hold, really',
+  lastCheck: { at: NOW - 30 * S, outcome: 'error' },
+  nextCheck: NOW + 30 * S,
+  monitor: { problem: 'not-found', message: 'Portable has no flow 2 (404)', since: NOW - 26 * H, alerted: true },
+  lastAlert: { kind: 'monitor-recovered', notifier: 'oncall', at: NOW - 3 * 24 * H, key: 'f2-m1-monitor-recovered' },
+});
+const rejectedToken = {
+  problem: 'unauthorized' as const,
+  message: 'Portable rejected the API token (401) for GET /v2/flows/1/run: check PORTABLE_API_TOKEN — tokens are made and revoked in the Portable app',
+  since: NOW - 4 * M,
+  alerted: true,
+};
+
+describe('formatRelative', () => {
+  it.each([
+    [NOW, 'now'],
+    [NOW - 999, 'now'],
+    [NOW - 12 * S, '12s ago'],
+    [NOW + 48 * S + 900, 'in 48s'],
+    [NOW - 59 * S, '59s ago'],
+    [NOW - 60 * S, '1m ago'],
+    [NOW - 3 * H - 59 * M, '3h ago'],
+    [NOW - 47 * H, '47h ago'],
+    [NOW - 49 * H, '2d ago'],
+    [NOW + 10 * M, 'in 10m'],
+  ])('%s → %s', (at, expected) => {
+    expect(formatRelative(at, NOW)).toBe(expected);
+  });
+});
+
+describe('renderStatusTable', () => {
+  const cases: Array<{ name: string; report: StatusReport; expected: string[] }> = [
+    {
+      name: 'a healthy flow, a failed one, and one never checked nor scheduled',
+      report: { now: NOW, account: null, flows: [healthy, failed, unchecked] },
+      expected: [
+        'ID      NAME                 LAST CHECK      CHECKPOINT  NEXT CHECK     OPEN INCIDENT  LAST ALERT',
+        '689422  Events to Snowflake  ok 12s ago      12s ago     in 48s         —              —',
+        '17      Orders               alerted 5s ago  5s ago      in 55s         failed 3h ago  failed 3h ago',
+        '5       —                    never           —           not scheduled  —              —',
+        '',
+        '3 flows, 1 open incident, 1 never checked, 1 not scheduled (is a worker running with this config and QUEUE_PREFIX?)',
+      ],
+    },
+    {
+      name: 'an account incident, a pending monitor error, an overdue check, a hostile name and a long one squeezed to 120 columns',
+      report: { now: NOW, account: rejectedToken, flows: [troubled, gone] },
+      expected: [
+        'ACCOUNT: monitor: unauthorized 4m ago — no flow can be checked until it is fixed:',
+        '  Portable rejected the API token (401) for GET /v2/flows/1/run: check PORTABLE_API_TOKEN — tokens are made and revoked',
+        '  in the Portable app',
+        '',
+        'ID  NAME                     LAST CHECK     CHECKPOINT  NEXT CHECK  OPEN INCIDENT               LAST ALERT',
+        '1   Snowflake  [31mred [0m…  error 4m ago   2h ago      due 3m ago  stalled 3h ago; (monitor:…  —',
+        '2   A flow whose name is f…  error 30s ago  —           in 30s      monitor: not-found 26h ago  monitor-recovered 3d ago',
+        '',
+        '(monitor: …) checks are failing but nobody was alerted yet: transient errors alert only once they persist.',
+        '',
+        '2 flows, 3 open incidents',
+      ],
+    },
+    {
+      name: 'no flows at all',
+      report: { now: NOW, account: null, flows: [] },
+      expected: ['ID  NAME  LAST CHECK  CHECKPOINT  NEXT CHECK  OPEN INCIDENT  LAST ALERT', '', '0 flows, 0 open incidents'],
+    },
+  ];
+  it.each(cases)('$name', ({ report, expected }) => {
+    expect(renderStatusTable(report).split('\n')).toEqual(expected);
+  });
+
+  it('keeps every line within 120 columns and passes no control character through', () => {
+    const many = Array.from({ length: 30 }, (_, index) => ({ ...gone, id: 100_000 + index, name: `${gone.name ?? ''}\t${index}` }));
+    const text = renderStatusTable({ now: NOW, account: { ...rejectedToken, message: `${'x'.repeat(300)} \u0007 ${rejectedToken.message}` }, flows: [healthy, failed, troubled, ...many] });
+    for (const line of text.split('\n')) expect(Array.from(line).length).toBeLessThanOrEqual(TABLE_WIDTH);
+    expect(text.replace(/\n/g, '')).not.toMatch(/[\p{Cc}\p{Cf}]/u);
+  });
+});
+
+describe('renderStatusJson', () => {
+  it('states the same facts with absolute times as epoch ms and ISO 8601, null for never / none / not scheduled', () => {
+    const json = JSON.parse(renderStatusJson({ now: NOW, account: rejectedToken, flows: [failed, unchecked, troubled] })) as Record<string, unknown>;
+    const iso = (ms: number) => ({ ms, iso: new Date(ms).toISOString() });
+    expect(json).toEqual({
+      generatedAt: { ms: NOW, iso: '2026-11-29T12:00:00.000Z' },
+      openIncidents: 3,
+      account: { kind: 'monitor-error', problem: 'unauthorized', message: rejectedToken.message, since: iso(NOW - 4 * M), alerted: true },
+      flows: [
+        {
+          id: 17,
+          name: 'Orders',
+          lastCheck: { at: iso(NOW - 5 * S), outcome: 'alerted' },
+          checkpoint: iso(NOW - 5 * S),
+          scheduled: true,
+          nextCheck: iso(NOW + 55 * S),
+          incident: { kind: 'failed', since: iso(NOW - 3 * H - 5 * S), attemptId: 9001 },
+          monitor: null,
+          lastAlert: { kind: 'failed', notifier: 'oncall', at: iso(NOW - 3 * H), key: 'f17-a9001-failed' },
+        },
+        { id: 5, name: null, lastCheck: null, checkpoint: null, scheduled: false, nextCheck: null, incident: null, monitor: null, lastAlert: null },
+        {
+          id: 1,
+          name: troubled.name,
+          lastCheck: { at: iso(NOW - 4 * M), outcome: 'error' },
+          checkpoint: iso(NOW - 2 * H),
+          scheduled: true,
+          nextCheck: iso(NOW - 3 * M),
+          incident: { kind: 'stalled', since: iso(NOW - 3 * H), attemptId: 1 },
+          monitor: { kind: 'monitor-error', problem: 'transient', message: 'Portable answered 503', since: iso(NOW - 2 * M), alerted: false },
+          lastAlert: null,
+        },
+      ],
+    });
+  });
+});
