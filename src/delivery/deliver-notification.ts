@@ -28,6 +28,11 @@ export interface DeliveryDependencies {
 
 const DELIVERED_TTL_S = 30 * 24 * 3600;
 
+/** Hash of the last alert delivered for a flow (kind, key, notifier, at): what `status` shows. */
+export function lastAlertKey(prefix: string, flowId: number): string {
+  return `${prefix}:flow:${flowId}:last-alert`;
+}
+
 export class DeliveryError extends Error {
   override readonly name = 'DeliveryError';
   readonly failure: DeliveryFailure;
@@ -65,7 +70,7 @@ export async function deliverNotification(
   await deps.redis
     .multi()
     .set(marker, String(at), 'EX', DELIVERED_TTL_S)
-    .hset(`${deps.prefix}:flow:${alert.flow.id}:last-alert`, 'kind', alert.kind, 'key', alert.key, 'notifier', name, 'at', String(at))
+    .hset(lastAlertKey(deps.prefix, alert.flow.id), 'kind', alert.kind, 'key', alert.key, 'notifier', name, 'at', String(at))
     .exec();
   log.info({ kind: alert.kind }, 'alert delivered');
   return 'delivered';

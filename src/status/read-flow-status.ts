@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AlertKind } from '../alerts/alert.ts';
+import { lastAlertKey } from '../delivery/deliver-notification.ts';
 import type { FlowState, MonitorIncident } from '../detection/flow-state.ts';
 import { CHECK_QUEUE, schedulerId, type CheckJobData } from '../scheduling/reconcile-schedules.ts';
 import { createFlowStateStore } from '../state/flow-state-store.ts';
@@ -74,7 +75,7 @@ function monitorStatus(monitor: MonitorIncident | null): MonitorStatus | null {
 /** Written by `deliverNotification` after each successful send; the key layout is its. */
 async function readLastAlerts(redis: Redis, prefix: string, ids: readonly number[]): Promise<Array<FlowStatus['lastAlert']>> {
   const pipeline = redis.pipeline();
-  for (const id of ids) pipeline.hgetall(`${prefix}:flow:${id}:last-alert`);
+  for (const id of ids) pipeline.hgetall(lastAlertKey(prefix, id));
   const results = (await pipeline.exec()) ?? [];
   return ids.map((_, index) => {
     const [error, value] = results[index] ?? [null, null];
