@@ -1,6 +1,8 @@
 import type { Command } from './command.ts';
 import { checkCommand } from './check-command.ts';
+import { demoCommand } from './demo-command.ts';
 import { startCommand } from './start-command.ts';
+import { statusCommand } from './status-command.ts';
 import { testAlertCommand } from './test-alert-command.ts';
 import { validateCommand } from './validate-command.ts';
 
@@ -8,8 +10,10 @@ import { validateCommand } from './validate-command.ts';
 export const commands = {
   start: startCommand,
   check: checkCommand,
+  status: statusCommand,
   'test-alert': testAlertCommand,
   validate: validateCommand,
+  demo: demoCommand,
 } satisfies Record<string, Command>;
 
 export function helpText(): string {

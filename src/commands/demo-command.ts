@@ -1,0 +1,43 @@
+import { runDemo } from '../demo/run-demo.ts';
+import { DEFAULT_REDIS_URL } from '../main.ts';
+import { writeLine, type Command, type CommandContext } from './command.ts';
+import { parseOptions } from './command-support.ts';
+
+const USAGE = [
+  'Usage: portable-watch demo',
+  '',
+  'Runs the real worker against a simulated Portable for about 10 seconds: one flow fails, one hangs, one',
+  'recovers, one stays healthy; the alerts print here. No account or config needed.',
+  '',
+  'Environment: REDIS_URL (default redis://127.0.0.1:6379; without one answering there, a private',
+  'redis-server from PATH is started and stopped again), SLACK_WEBHOOK_URL (also post the alerts to Slack),',
+  'LOG_LEVEL (the worker\'s logs; default warn).',
+].join('\n');
+
+/** `portable-watch demo`: a first look without a Portable account. Ctrl-C stops it and cleans up. */
+export const demoCommand: Command = {
+  summary: 'Try it without an account: a simulated flow fails, one hangs, one recovers; alerts print here.',
+  usage: USAGE,
+  async run(context: CommandContext): Promise<number> {
+    const values = parseOptions(context, 'demo', USAGE, {});
+    if (values === undefined) return 1;
+    const controller = new AbortController();
+    const stop = (signal: NodeJS.Signals) => {
+      if (!controller.signal.aborted) {
+        controller.abort(signal);
+        return;
+      }
+      // A second signal: the user wants out now. A private redis-server is still stopped on exit.
+      writeLine(context.stderr, 'portable-watch demo: second signal, exiting at once; some demo keys may be left in Redis.');
+      process.exit(130);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    try {
+      return await runDemo({ context, defaultRedisUrl: DEFAULT_REDIS_URL, signal: controller.signal });
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+  },
+};

@@ -1,0 +1,49 @@
+import { parseConfig, type ConfigResult } from '../config/load-config.ts';
+import { DEMO_FLOWS, DEMO_SETTINGS } from './demo-story.ts';
+
+/** The console notifier's name in the demo config; its deliveries are the alerts the user sees. */
+export const TERMINAL_NOTIFIER = 'terminal';
+export const SLACK_NOTIFIER = 'slack';
+
+export interface DemoConfigInput {
+  apiUrl: string;
+  token: string;
+  /** Adds a Slack notifier posting to this webhook. */
+  slackWebhookUrl?: string | undefined;
+}
+
+/**
+ * The demo's config, written as an operator would write config/flows.yaml and checked by the same parser, so
+ * the worker runs on a real, validated config. Secrets go in through `${VAR}` as in a real file, which also
+ * keeps the webhook URL out of any message the parser prints.
+ */
+export function demoConfigText(withSlack: boolean): string {
+  const notify = withSlack ? `[${TERMINAL_NOTIFIER}, ${SLACK_NOTIFIER}]` : `[${TERMINAL_NOTIFIER}]`;
+  return [
+    'portable:',
+    '  token: ${PORTABLE_API_TOKEN}',
+    '  apiUrl: ${PORTABLE_API_URL}',
+    'defaults:',
+    `  pollEvery: ${DEMO_SETTINGS.pollEvery}`,
+    `  maxRuntime: ${DEMO_SETTINGS.maxRuntime}`,
+    `  backfill: ${DEMO_SETTINGS.backfill}`,
+    `  notify: ${notify}`,
+    'notifiers:',
+    `  ${TERMINAL_NOTIFIER}: { type: console }`,
+    ...(withSlack ? [`  ${SLACK_NOTIFIER}: { type: slack, webhookUrl: "\${SLACK_WEBHOOK_URL}" }`] : []),
+    'flows:',
+    ...Object.values(DEMO_FLOWS).map((flow) => `  - { id: ${flow.id}, name: ${flow.name} }`),
+    '',
+  ].join('\n');
+}
+
+/** The validated config; it can only be refused for what comes from outside, such as a SLACK_WEBHOOK_URL that is no URL. */
+export function demoConfig(input: DemoConfigInput): ConfigResult {
+  const withSlack = input.slackWebhookUrl !== undefined;
+  const env = {
+    PORTABLE_API_TOKEN: input.token,
+    PORTABLE_API_URL: input.apiUrl,
+    ...(withSlack ? { SLACK_WEBHOOK_URL: input.slackWebhookUrl } : {}),
+  };
+  return parseConfig(demoConfigText(withSlack), env, 'the demo config');
+}

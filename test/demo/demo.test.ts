@@ -1,0 +1,155 @@
+import { dirname } from 'node:path';
+import { connect } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
+import { startSlackReceiver, unusedPort, type SlackReceiver } from '../notifiers/slack-receiver.ts';
+import { dropPrefix, eventually, testRedisUrl } from '../support/redis.ts';
+import { runCli, startCli, type CliProcess } from '../support/run-cli.ts';
+
+/*
+ * `portable-watch demo` as a newcomer runs it: a real process, a real Redis (theirs, or a private redis-server
+ * it starts), the built-in simulator, and alerts on stdout. The demo takes about ten seconds, so the cases run
+ * side by side; each has its own key prefix or its own Redis.
+ */
+
+const ORDERS_ERROR = "Table 'ANALYTICS.SHOPIFY.ORDERS' does not exist or not authorized";
+const DEMO_TIMEOUT_MS = 45_000;
+
+let redis: Redis;
+let slack: SlackReceiver;
+const processes: CliProcess[] = [];
+
+beforeAll(async () => {
+  redis = new Redis(testRedisUrl());
+  slack = await startSlackReceiver();
+});
+
+afterAll(async () => {
+  // Only a demo that failed its test is still running; killed, it cannot delete its keys, so they go here.
+  for (const cli of processes) {
+    if (cli.child.exitCode !== null || cli.child.signalCode !== null) continue;
+    cli.child.kill('SIGKILL');
+    const prefix = prefixOf(cli.stdout());
+    if (prefix !== undefined) await dropPrefix(redis, prefix);
+    const privateRedis = privateRedisOf(cli.stdout());
+    if (privateRedis !== undefined && isAlive(privateRedis.pid)) process.kill(privateRedis.pid, 'SIGKILL');
+  }
+  await slack.close();
+  redis.disconnect();
+});
+
+function demo(env: Record<string, string>): CliProcess {
+  const cli = startCli(['demo'], env);
+  processes.push(cli);
+  return cli;
+}
+
+function keysUnder(prefix: string): Promise<string[]> {
+  return redis.keys(`${prefix}*`);
+}
+
+function prefixOf(stdout: string): string | undefined {
+  return /keys under (\{portable-watch-demo-[0-9a-f]+\})/.exec(stdout)?.[1];
+}
+
+function privateRedisOf(stdout: string): { port: number; pid: number } | undefined {
+  const match = /private redis-server on 127\.0\.0\.1:(\d+) \(pid (\d+)\)/.exec(stdout);
+  return match === null ? undefined : { port: Number(match[1]), pid: Number(match[2]) };
+}
+
+function expectTheStory(expect: ExpectStatic, stdout: string): void {
+  expect(stdout).toContain('FAILED: Shopify orders to Snowflake');
+  expect(stdout).toContain(ORDERS_ERROR);
+  expect(stdout).toContain('STALLED: Segment events to BigQuery');
+  expect(stdout).toContain('RECOVERED: Stripe invoices to Postgres');
+  expect(stdout).not.toContain('HubSpot contacts to Snowflake (flow');
+  expect(stdout).toContain('config/flows.example.yaml');
+  expect(stdout).toContain('PORTABLE_API_TOKEN');
+  expect(stdout).toContain('portable-watch start');
+}
+
+function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.concurrent('portable-watch demo', () => {
+  it('on the user\'s Redis: failed, stalled and recovered alerts within 30 s, exit 0, its keys deleted', async ({ expect }) => {
+    const startedAt = Date.now();
+    const cli = demo({ REDIS_URL: testRedisUrl() });
+    const prefix = await eventually(() => prefixOf(cli.stdout()), 'the key prefix in the intro', 25_000);
+    // The keys are there while it runs, so their absence afterwards means something.
+    await eventually(async () => ((await keysUnder(prefix)).length > 0 ? true : undefined), 'the demo keys in Redis', 25_000);
+    const code = await cli.exited;
+    expect(Date.now() - startedAt).toBeLessThan(30_000);
+    expect(code, cli.stderr()).toBe(0);
+    expectTheStory(expect, cli.stdout());
+    expect(cli.stdout()).toContain("deleted the demo's keys");
+    expect(await keysUnder(prefix)).toEqual([]);
+  }, DEMO_TIMEOUT_MS);
+
+  it('without a Redis answering, starts a private redis-server from PATH and stops it afterwards', async ({ expect }) => {
+    const cli = demo({ REDIS_URL: `redis://127.0.0.1:${await unusedPort()}` });
+    const { port, pid } = await eventually(() => privateRedisOf(cli.stdout()), 'the private Redis', 25_000);
+    expect(isAlive(pid)).toBe(true);
+    expect(await isListening(port)).toBe(true);
+    const code = await cli.exited;
+    expect(code, cli.stderr()).toBe(0);
+    expectTheStory(expect, cli.stdout());
+    expect(isAlive(pid)).toBe(false);
+    expect(await isListening(port)).toBe(false);
+  }, DEMO_TIMEOUT_MS);
+
+  it('with no Redis and no redis-server on PATH, exits 1 saying how to get one', async ({ expect }) => {
+    const result = await runCli(['demo'], { REDIS_URL: `redis://127.0.0.1:${await unusedPort()}`, PATH: dirname(process.execPath) });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('needs a Redis');
+    expect(result.stderr).toContain('no redis-server on PATH');
+    expect(result.stderr).toContain('apt install redis-server');
+    expect(result.stderr).toContain('brew install redis');
+    expect(result.stderr).toContain('docker run --rm -p 6379:6379 redis:7');
+    expect(result.stdout).not.toContain('ALERT');
+  });
+
+  it('with SLACK_WEBHOOK_URL set, posts the same alerts to Slack', async ({ expect }) => {
+    const cli = demo({ REDIS_URL: testRedisUrl(), SLACK_WEBHOOK_URL: slack.url('/services/T0/B0/demo-hook') });
+    const code = await cli.exited;
+    expect(code, cli.stderr()).toBe(0);
+    expect(cli.stdout()).toContain('Slack: all 4 alerts were posted');
+    const texts = slack.posts.filter((post) => post.path === '/services/T0/B0/demo-hook').map((post) => (post.body as { text: string }).text);
+    expect(texts).toHaveLength(4);
+    for (const headline of ['FAILED: Stripe invoices to Postgres', 'FAILED: Shopify orders to Snowflake', 'STALLED: Segment events to BigQuery', 'RECOVERED: Stripe invoices to Postgres']) {
+      expect(texts.some((text) => text.includes(headline)), headline).toBe(true);
+    }
+    expect(cli.stdout() + cli.stderr()).not.toContain('demo-hook');
+  }, DEMO_TIMEOUT_MS);
+
+  it('Ctrl-C in the middle stops it within seconds, exit 130, its keys deleted', async ({ expect }) => {
+    const cli = demo({ REDIS_URL: testRedisUrl() });
+    await eventually(() => (cli.stdout().includes('a run starts') ? true : undefined), 'the story under way', 25_000);
+    const prefix = prefixOf(cli.stdout()) ?? 'missing prefix';
+    const interruptedAt = Date.now();
+    cli.child.kill('SIGINT');
+    const code = await cli.exited;
+    expect(code).toBe(130);
+    expect(Date.now() - interruptedAt).toBeLessThan(10_000);
+    expect(cli.stdout()).toContain('Interrupted');
+    expect(cli.stdout()).not.toContain('That was the story');
+    expect(await keysUnder(prefix)).toEqual([]);
+  }, DEMO_TIMEOUT_MS);
+});
