@@ -43,8 +43,10 @@ export function alertSentence(alert: Alert): string {
       const state = attempt?.state === 'pending' ? 'pending' : 'running';
       const ranFor = formatDuration(attempt?.durationMs ?? null);
       const maxRuntime = alert.maxRuntimeMs === undefined ? undefined : formatDuration(alert.maxRuntimeMs);
-      const limit = maxRuntime === undefined ? '' : `, longer than its max runtime of ${maxRuntime}`;
-      return `${subject} has been ${state} for ${ranFor}${limit}.`;
+      if (maxRuntime === undefined) return `${subject} has been ${state} for ${ranFor}.`;
+      // Durations are shown rounded down, so a stall caught just past its limit would read "5s, longer than 5s".
+      if (maxRuntime === ranFor) return `${subject} has been ${state} for ${ranFor}, past its max runtime of ${maxRuntime}.`;
+      return `${subject} has been ${state} for ${ranFor}, longer than its max runtime of ${maxRuntime}.`;
     }
     case 'recovered':
       return `${flow.name} succeeded again${attempt ? ` (attempt ${attempt.id})` : ''}.`;

@@ -59,6 +59,13 @@ const cases: RenderCase[] = [
     absent: ['Ran for'],
   },
   {
+    name: 'stalled just past a limit that rounds to the same duration',
+    alert: { ...stalledAlert(), attempt: { ...stalledAlert().attempt!, durationMs: 5_400 }, maxRuntimeMs: 5_000 },
+    headline: 'STALLED: Events to Snowflake',
+    sentence: 'Attempt 632458 of Events to Snowflake has been running for 5s, past its max runtime of 5s.',
+    facts: { 'Running for': '5s', 'Max runtime': '5s' },
+  },
+  {
     name: 'recovered',
     alert: recoveredAlert(),
     headline: 'RECOVERED: Events to Snowflake',
