@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CommandContext } from './commands/command.ts';
 import { createConfigReloader, type ConfigReloader } from './config/config-reloader.ts';
@@ -8,6 +7,7 @@ import type { WatchConfig } from './config/config-schema.ts';
 import { startOperationsServer, type OperationsServer, type Readiness } from './http/http-server.ts';
 import { createLogger } from './logging/create-logger.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics/worker-metrics.ts';
+import { connectRedis, redisTargetFrom, type RedisConnection } from './redis/connect-redis.ts';
 import { createWatchService, type WatchService } from './worker/watch-service.ts';
 
 /**
@@ -15,9 +15,7 @@ import { createWatchService, type WatchService } from './worker/watch-service.ts
  * Commands hand it their context; nothing else opens a connection.
  */
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-/** A hash tag keeps every key of a queue in one Redis Cluster slot, as BullMQ requires. */
-export const DEFAULT_QUEUE_PREFIX = '{portable-watch}';
+export { DEFAULT_QUEUE_PREFIX, DEFAULT_REDIS_URL } from './redis/connect-redis.ts';
 export const DEFAULT_HTTP_PORT = 8080;
 export const DEFAULT_HTTP_HOST = '0.0.0.0';
 /** The whole shutdown, signal to exit, fits in this (container runtimes kill after 10 s by default). */
@@ -27,7 +25,7 @@ const SHUTDOWN_GRACE_MS = 6_000;
 
 export interface Runtime {
   service: WatchService;
-  redis: Redis;
+  redis: RedisConnection;
   log: Logger;
   metrics: WorkerMetrics;
   close(graceMs?: number): Promise<void>;
@@ -35,8 +33,10 @@ export interface Runtime {
 
 export async function openRuntime(context: CommandContext, config: WatchConfig): Promise<Runtime> {
   const log = createLogger({ level: context.env.LOG_LEVEL || 'info' });
-  const redis = await connectRedis(context, log);
-  const prefix = context.env.QUEUE_PREFIX || DEFAULT_QUEUE_PREFIX;
+  // REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS, and QUEUE_PREFIX; a bad combination stops here.
+  const target = redisTargetFrom(context.env);
+  const redis = await connectRedis(target, { log, role: 'worker' });
+  const { prefix } = target;
   const metrics = createWorkerMetrics({ version: packageVersion() });
   const service = createWatchService({ config, redis, prefix, log, metrics });
   return {
@@ -50,22 +50,6 @@ export async function openRuntime(context: CommandContext, config: WatchConfig):
       log.flush();
     },
   };
-}
-
-/** A connection for BullMQ (maxRetriesPerRequest: null) that has answered once, or an error naming host:port. */
-export async function connectRedis(context: CommandContext, log: Logger): Promise<Redis> {
-  const redisUrl = context.env.REDIS_URL || DEFAULT_REDIS_URL;
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
-  redis.on('error', (error: Error) => log.warn({ err: { message: error.message } }, 'redis connection error'));
-  try {
-    await redis.connect();
-  } catch (error) {
-    redis.disconnect();
-    // The URL may hold a password: name only host and port.
-    const { hostname, port } = new URL(redisUrl);
-    throw new Error(`cannot reach Redis at ${hostname}:${port || 6379} (${error instanceof Error ? error.message : String(error)}): start one, or set REDIS_URL`, { cause: error });
-  }
-  return redis;
 }
 
 /**

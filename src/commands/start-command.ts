@@ -15,6 +15,9 @@ const USAGE = [
   'Environment: REDIS_URL (default redis://127.0.0.1:6379), LOG_LEVEL (default info), QUEUE_PREFIX',
   '(default {portable-watch}), HTTP_PORT (default 8080; 0 picks a free port) and HTTP_HOST (default 0.0.0.0)',
   'for /healthz, /readyz and /metrics; the config reads secrets such as PORTABLE_API_TOKEN through ${VAR}.',
+  'On a Redis Cluster set REDIS_CLUSTER_NODES=host:port,… (QUEUE_PREFIX must keep a {hash tag}); behind Sentinel',
+  'set REDIS_SENTINELS=host:port,… with REDIS_SENTINEL_NAME (default mymaster) and REDIS_SENTINEL_PASSWORD if any;',
+  'either way REDIS_URL then supplies only the password (and rediss:// for TLS).',
 ].join('\n');
 
 /** `portable-watch start`: the always-on worker. A config that does not validate stops it before it starts. */

@@ -1,5 +1,4 @@
-import { DEFAULT_QUEUE_PREFIX, DEFAULT_REDIS_URL } from '../main.ts';
-import { connectRedis } from '../status/connect-redis.ts';
+import { connectRedis, redisTargetFrom } from '../redis/connect-redis.ts';
 import { countOpenIncidents } from '../status/flow-status.ts';
 import { readFlowStatus } from '../status/read-flow-status.ts';
 import { renderStatusJson } from '../status/render-status-json.ts';
@@ -15,7 +14,8 @@ const USAGE = [
   '  --fail-on-incident exit 2 when a flow or the account has an open incident (Nagios-style)',
   CONFIG_OPTION_HELP,
   '',
-  'Reads what the worker recorded in Redis (REDIS_URL, QUEUE_PREFIX) and changes nothing; no worker needs to run.',
+  'Reads what the worker recorded in Redis (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS; QUEUE_PREFIX) and',
+  'changes nothing; no worker needs to run.',
   'Exit status: 0 when read (even with open incidents: they were already alerted); 1 when the config or Redis',
   'cannot be read; 2 with --fail-on-incident when an incident is open.',
 ].join('\n');
@@ -36,11 +36,12 @@ export const statusCommand: Command = {
     if (values === undefined) return 1;
     const config = await loadConfigOrReport(context, configPathOf(values.config, context));
     if (config === undefined) return 1;
-    const redis = await connectRedis(context.env.REDIS_URL || DEFAULT_REDIS_URL);
+    const target = redisTargetFrom(context.env);
+    const redis = await connectRedis(target, { role: 'command' });
     try {
       const report = await readFlowStatus({
         redis,
-        prefix: context.env.QUEUE_PREFIX || DEFAULT_QUEUE_PREFIX,
+        prefix: target.prefix,
         flows: config.flows,
         now: Date.now(),
       });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/connect-redis.ts';
 import type { Logger } from 'pino';
 import type { Notifier } from '../notifiers/notifier.ts';
 import { NotifierError } from '../notifiers/notifier.ts';
@@ -19,7 +19,7 @@ export type DeliveryFailure =
   | { action: 'give-up'; message: string };
 
 export interface DeliveryDependencies {
-  redis: Redis;
+  redis: RedisConnection;
   prefix: string;
   notifier: (name: string) => Notifier | undefined;
   now: () => number;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/connect-redis.ts';
 import type { Logger } from 'pino';
 
 /** Job data of a scheduled check: only the id, so a check always reads the flow's settings from the current config. */
@@ -51,7 +51,7 @@ const BATCH = 200;
  */
 export async function reconcileSchedules(input: {
   queue: Queue<CheckJobData>;
-  redis: Redis;
+  redis: RedisConnection;
   lockKey: string;
   flows: readonly ScheduledFlow[];
   log: Logger;
@@ -124,7 +124,7 @@ function firstCheck(flowId: number) {
   };
 }
 
-async function acquire(redis: Redis, key: string, owner: string): Promise<void> {
+async function acquire(redis: RedisConnection, key: string, owner: string): Promise<void> {
   const deadline = Date.now() + 2 * LOCK_TTL_MS;
   while ((await redis.set(key, owner, 'PX', LOCK_TTL_MS, 'NX')) !== 'OK') {
     if (Date.now() > deadline) throw new Error(`could not take the schedule lock ${key}: another worker holds it`);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/connect-redis.ts';
 import { initialFlowState, type FlowState } from '../detection/flow-state.ts';
 import type { MonitorTracker } from '../detection/detect-monitor-events.ts';
 
@@ -42,7 +42,7 @@ export interface FlowStateStore {
   remove(flowId: number): Promise<void>;
 }
 
-export function createFlowStateStore(redis: Redis, prefix: string): FlowStateStore {
+export function createFlowStateStore(redis: RedisConnection, prefix: string): FlowStateStore {
   const stateKey = (flowId: number) => `${prefix}:flow:${flowId}:state`;
   const lockKey = (flowId: number) => `${prefix}:flow:${flowId}:lock`;
   const accountKey = `${prefix}:account:state`;

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/connect-redis.ts';
 import type { AlertKind } from '../alerts/alert.ts';
 import { lastAlertKey } from '../delivery/deliver-notification.ts';
 import type { FlowState, MonitorIncident } from '../detection/flow-state.ts';
@@ -21,7 +21,7 @@ const BATCH = 200;
  * `getJobScheduler` is used rather than `getJobSchedulers`, which deletes a scheduler whose data it finds empty.
  */
 export async function readFlowStatus(input: {
-  redis: Redis;
+  redis: RedisConnection;
   prefix: string;
   flows: readonly StatusTarget[];
   now: number;
@@ -73,7 +73,7 @@ function monitorStatus(monitor: MonitorIncident | null): MonitorStatus | null {
 }
 
 /** Written by `deliverNotification` after each successful send; the key layout is its. */
-async function readLastAlerts(redis: Redis, prefix: string, ids: readonly number[]): Promise<Array<FlowStatus['lastAlert']>> {
+async function readLastAlerts(redis: RedisConnection, prefix: string, ids: readonly number[]): Promise<Array<FlowStatus['lastAlert']>> {
   const pipeline = redis.pipeline();
   for (const id of ids) pipeline.hgetall(lastAlertKey(prefix, id));
   const results = (await pipeline.exec()) ?? [];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/connect-redis.ts';
 import type { Logger } from 'pino';
 import { checkFlow, type CheckReport, type CheckTarget } from '../checks/check-flow.ts';
 import { renderFlowUrl, type FlowConfig, type WatchConfig } from '../config/config-schema.ts';
@@ -19,7 +19,7 @@ import type { WorkerMetrics } from '../metrics/worker-metrics.ts';
 export interface WatchServiceOptions {
   config: WatchConfig;
   /** Shared connection (maxRetriesPerRequest: null); the caller closes it. */
-  redis: Redis;
+  redis: RedisConnection;
   /** BullMQ prefix and root of our own keys; a hash tag such as `{portable-watch}` keeps Redis Cluster happy. */
   prefix: string;
   log: Logger;
