@@ -74,7 +74,14 @@ export async function runWorker(context: CommandContext, config: WatchConfig, co
   }
   log.info({ host: address.host, port: server.port }, 'serving /healthz, /readyz and /metrics');
 
-  const report = await service.start();
+  let report: Awaited<ReturnType<WatchService['start']>>;
+  try {
+    report = await service.start();
+  } catch (error) {
+    // Nothing may keep the process alive after a failed start: the caller prints the error and exits 1.
+    await Promise.allSettled([server.close(), runtime.close(0)]);
+    throw error;
+  }
   phase.reconciled = true;
   log.info({ flows: config.flows.length, notifiers: Object.keys(config.notifiers).length, added: report.added.length }, 'worker started');
 
