@@ -1,5 +1,4 @@
 import type { Writable } from 'node:stream';
-import type { Redis } from 'ioredis';
 import { writeLine } from '../commands/command.ts';
 
 /**
@@ -43,15 +42,4 @@ async function withinTime(undo: () => Promise<void>): Promise<string | undefined
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Deletes every key under the prefix. */
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  // SCAN patterns treat [ ] * ? \ specially; the prefix holds none of them, only the hash tag's braces.
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
 }

@@ -10,7 +10,8 @@ import { demoConfig, SLACK_NOTIFIER, TERMINAL_NOTIFIER } from './demo-config.ts'
 import { awaitSlackDeliveries, waitForAlerts } from './demo-deliveries.ts';
 import { EXPECTED_ALERTS, seedStory, storySteps } from './demo-story.ts';
 import { createDemoTerminal, introLines, missingLines, summaryLines, type DemoTerminal } from './demo-terminal.ts';
-import { createCleanup, deleteKeys, type Cleanup } from './demo-cleanup.ts';
+import { deleteKeysUnder } from '../redis/delete-keys-under.ts';
+import { createCleanup, type Cleanup } from './demo-cleanup.ts';
 import { findDemoRedis, type DemoRedis } from './find-demo-redis.ts';
 
 export interface DemoOptions {
@@ -78,7 +79,7 @@ async function tellStory(story: StoryContext): Promise<number> {
   cleanup.add('flush the logs', () => Promise.resolve(log.flush()));
   const prefix = `{portable-watch-demo-${randomBytes(4).toString('hex')}}`;
   const redis = connect(story.redis, log, cleanup);
-  if (story.redis.privateServer === undefined) cleanup.add(`delete the demo's Redis keys (${prefix}*)`, () => deleteKeys(redis, prefix));
+  if (story.redis.privateServer === undefined) cleanup.add(`delete the demo's Redis keys (${prefix}*)`, () => deleteKeysUnder(redis, prefix));
 
   terminal.line(introLines({ where: story.redis.where, prefix, isPrivate: story.redis.privateServer !== undefined }, story.notes, slackWebhookUrl !== undefined).join('\n'));
   for (const line of seedStory(simulator, Date.now())) terminal.line(`        ${line}`);
