@@ -1,0 +1,38 @@
+/** The config a bench worker runs on: the simulator as Portable, the bench receiver as Slack, N flows. */
+
+export const BENCH_TOKEN = 'pw-bench-token-7c41e9';
+
+export interface BenchConfigInput {
+  apiUrl: string;
+  flowIds: readonly number[];
+  /** A duration as in the config file, e.g. `1s`, `5m`. */
+  pollEvery: string;
+  /** When given, every flow notifies a Slack notifier posting here. */
+  webhookUrl?: string;
+  /** Name flows `bench-<id>` in the config, so alerts name them without asking Portable. */
+  named?: boolean;
+}
+
+export function benchConfigYaml(input: BenchConfigInput): string {
+  const notify = input.webhookUrl === undefined ? '[]' : '[oncall]';
+  const flows = input.flowIds.map((id) => (input.named === true ? `  - { id: ${id}, name: bench-${id} }` : `  - id: ${id}`));
+  return [
+    'portable:',
+    `  token: ${BENCH_TOKEN}`,
+    `  apiUrl: ${input.apiUrl}`,
+    'defaults:',
+    `  pollEvery: ${input.pollEvery}`,
+    '  maxRuntime: 2h',
+    '  backfill: 1h',
+    `  notify: ${notify}`,
+    input.webhookUrl === undefined ? 'notifiers: {}' : `notifiers:\n  oncall: { type: slack, webhookUrl: "${input.webhookUrl}" }`,
+    'flows:',
+    ...flows,
+    '',
+  ].join('\n');
+}
+
+/** Flow ids of a bench: six digits, like Portable's. */
+export function benchFlowIds(count: number, first = 100_001): number[] {
+  return Array.from({ length: count }, (_, index) => first + index);
+}

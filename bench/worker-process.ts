@@ -1,0 +1,155 @@
+/**
+ * One worker as a process of its own, so its RSS and CPU are its own: either the real watch service built as
+ * src/main.ts builds it (parseConfig + createWatchService, default concurrency, JSON logs at info), or the bare
+ * loop — the irreducible work of a check: a BullMQ job per flow, from the same Job Schedulers, that makes the
+ * same got request (same URL shape, same headers, same options) and nothing else.
+ */
+import { Queue, Worker } from 'bullmq';
+import got from 'got';
+import { Redis } from 'ioredis';
+import type { WatchConfig } from '../src/config/config-schema.ts';
+import { parseConfig } from '../src/config/load-config.ts';
+import { CHECKPOINT_OVERLAP_MS } from '../src/detection/detect-run-events.ts';
+import { createLogger } from '../src/logging/create-logger.ts';
+import { DEFAULT_TIMEOUT_MS } from '../src/portable/portable-client.ts';
+import { CHECK_QUEUE, reconcileSchedules, type CheckJobData, type ReconcileReport } from '../src/scheduling/reconcile-schedules.ts';
+import { createWatchService } from '../src/worker/watch-service.ts';
+import { serveRequests } from './child-link.ts';
+import { processStats, type ProcessStats } from './process-stats.ts';
+
+export interface WorkerStart {
+  mode: 'watch' | 'bare';
+  configYaml: string;
+  redisUrl: string;
+  prefix: string;
+  /** Default: the product's default (the watch service's own). */
+  checkConcurrency?: number;
+  /**
+   * Bare loop only: its schedulers' interval, below the config's 1 s minimum, so that its demand stays above
+   * its capacity on a fast machine. Default: each flow's pollEvery.
+   */
+  bareEveryMs?: number;
+  /** Experiment; src/main.ts opens its connection without it. */
+  autoPipelining: boolean;
+}
+
+export interface WorkerStarted {
+  reconcile: ReconcileReport;
+  /** From the start request to both workers running, reconciliation included. */
+  startMs: number;
+}
+
+export interface WorkerStats extends ProcessStats {
+  /** Portable requests this process made (the bare loop: one per job). */
+  requests: number;
+  /** Commands sent on the shared connection, by name (BullMQ's blocking connection is a separate one, not counted). */
+  redisCommands: Record<string, number>;
+  /** Socket writes on the shared connection: one per command, or one per pipeline. */
+  redisWrites: number;
+}
+
+/** The watch service's default check concurrency, which the bare loop matches. */
+const DEFAULT_CHECK_CONCURRENCY = 50;
+
+const log = createLogger({ level: 'info' });
+let requests = 0;
+let redis: Redis | undefined;
+let closeRunning: (() => Promise<void>) | undefined;
+
+const redisCommands: Record<string, number> = {};
+let redisWrites = 0;
+
+/** Counts what this process asks of Redis on the shared connection, to compare the watch service with the bare loop. */
+function countRedisTraffic(connection: Redis): void {
+  const send = connection.sendCommand.bind(connection);
+  connection.sendCommand = (command, stream) => {
+    redisCommands[command.name] = (redisCommands[command.name] ?? 0) + 1;
+    return send(command, stream);
+  };
+  connection.on('ready', () => {
+    const socket = connection.stream;
+    const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+    socket.write = (...args: unknown[]) => {
+      redisWrites += 1;
+      return write(...args);
+    };
+  });
+}
+
+function loadConfig(text: string): WatchConfig {
+  const result = parseConfig(text, {}, 'bench.yaml');
+  if (!result.ok) throw new Error(`bench config invalid:\n${result.problems.join('\n')}`);
+  return result.config;
+}
+
+async function startWatch(config: WatchConfig, start: WorkerStart, connection: Redis): Promise<ReconcileReport> {
+  const service = createWatchService({
+    config,
+    redis: connection,
+    prefix: start.prefix,
+    log,
+    ...(start.checkConcurrency === undefined ? {} : { checkConcurrency: start.checkConcurrency }),
+    client: { onRequest: () => (requests += 1) },
+  });
+  closeRunning = () => service.close();
+  return service.start();
+}
+
+async function startBare(config: WatchConfig, start: WorkerStart, connection: Redis): Promise<ReconcileReport> {
+  const queue = new Queue<CheckJobData>(CHECK_QUEUE, { connection, prefix: start.prefix });
+  const flows = config.flows.map((flow) => ({ id: flow.id, pollEvery: start.bareEveryMs ?? flow.pollEvery }));
+  const report = await reconcileSchedules({ queue, redis: connection, lockKey: `${start.prefix}:reconcile-lock`, flows, log });
+  const base = config.portable.apiUrl;
+  const headers = { authorization: `Bearer ${config.portable.token}`, accept: 'application/json', 'user-agent': 'portable-watch' };
+  const worker = new Worker<CheckJobData>(
+    CHECK_QUEUE,
+    async (job, _token, signal) => {
+      // The URL a quiet check asks for: first page, newest first, from the checkpoint minus the overlap.
+      const params = new URLSearchParams({ limit: '100', offset: '0', sort: 'desc' });
+      params.set('startTime', new Date(Date.now() - CHECKPOINT_OVERLAP_MS).toISOString());
+      await got.get(`${base}/v2/flows/${job.data.flowId}/run?${params.toString()}`, {
+        headers,
+        timeout: { request: DEFAULT_TIMEOUT_MS },
+        retry: { limit: 0 },
+        throwHttpErrors: false,
+        responseType: 'text',
+        ...(signal === undefined ? {} : { signal }),
+      });
+      requests += 1;
+    },
+    { connection, prefix: start.prefix, concurrency: start.checkConcurrency ?? DEFAULT_CHECK_CONCURRENCY },
+  );
+  closeRunning = async () => {
+    await worker.close();
+    await queue.close();
+  };
+  return report;
+}
+
+async function stop(): Promise<void> {
+  const closing = closeRunning;
+  closeRunning = undefined;
+  await closing?.();
+  await redis?.quit().catch(() => redis?.disconnect());
+  redis = undefined;
+  log.flush();
+}
+
+serveRequests(
+  {
+    async start(start: WorkerStart): Promise<WorkerStarted> {
+      const startedAt = performance.now();
+      const config = loadConfig(start.configYaml);
+      redis = new Redis(start.redisUrl, { maxRetriesPerRequest: null, enableAutoPipelining: start.autoPipelining });
+      countRedisTraffic(redis);
+      const reconcile = start.mode === 'watch' ? await startWatch(config, start, redis) : await startBare(config, start, redis);
+      return { reconcile, startMs: Math.round(performance.now() - startedAt) };
+    },
+    stats: (): WorkerStats => ({ ...processStats(), requests, redisCommands: { ...redisCommands }, redisWrites }),
+    stop: async () => {
+      await stop();
+      return processStats();
+    },
+  },
+  stop,
+);
