@@ -5,7 +5,7 @@ import { detectRunEvents, fetchWindowStart, type DetectionSettings } from '../de
 import type { FlowState } from '../detection/flow-state.ts';
 import { PortableApiError } from '../portable/portable-error.ts';
 import type { RunAttempt } from '../portable/run-attempt.ts';
-import type { FlowStateStore } from '../state/flow-state-store.ts';
+import type { AccountState, FlowStateStore } from '../state/flow-state-store.ts';
 
 /** The part of the Portable client a check uses. */
 export interface CheckClient {
@@ -63,26 +63,37 @@ export async function checkFlow(
   options: { signal?: AbortSignal; dryRun?: boolean } = {},
 ): Promise<CheckReport> {
   const dryRun = options.dryRun === true;
-  if (!dryRun && !(await deps.store.lock(target.id, deps.owner, LOCK_TTL_MS))) {
-    return { outcome: 'skipped', reason: 'another check of this flow is in progress' };
+  if (dryRun) {
+    const [state, account] = await Promise.all([deps.store.load(target.id), deps.store.loadAccount()]);
+    return checkLocked(deps, target, { state, account, dryRun, released: true }, options.signal);
   }
-  const renew = dryRun
-    ? undefined
-    : setInterval(() => {
-        deps.store.extendLock(target.id, deps.owner, LOCK_TTL_MS).catch((error: unknown) => {
-          deps.log.warn({ flowId: target.id, err: error }, 'could not renew the check lock');
-        });
-      }, LOCK_RENEW_MS);
+  const begun = await deps.store.begin(target.id, deps.owner, LOCK_TTL_MS);
+  if (begun === undefined) return { outcome: 'skipped', reason: 'another check of this flow is in progress' };
+  const run: CheckRun = { ...begun, dryRun, released: false };
+  const renew = setInterval(() => {
+    deps.store.extendLock(target.id, deps.owner, LOCK_TTL_MS).catch((error: unknown) => {
+      deps.log.warn({ flowId: target.id, err: error }, 'could not renew the check lock');
+    });
+  }, LOCK_RENEW_MS);
   try {
-    return await checkLocked(deps, target, options.signal, dryRun);
+    return await checkLocked(deps, target, run, options.signal);
   } finally {
     clearInterval(renew);
-    if (!dryRun) await deps.store.unlock(target.id, deps.owner);
+    // The commit gives the lease back in the same round trip; only a check that never committed releases it here.
+    if (!run.released) await deps.store.unlock(target.id, deps.owner);
   }
 }
 
-async function checkLocked(deps: CheckDependencies, target: CheckTarget, signal: AbortSignal | undefined, dryRun: boolean): Promise<CheckReport> {
-  const state = await deps.store.load(target.id);
+/** What a check read when it began, and whether it still holds the flow's lease. */
+interface CheckRun {
+  state: FlowState;
+  account: AccountState;
+  dryRun: boolean;
+  released: boolean;
+}
+
+async function checkLocked(deps: CheckDependencies, target: CheckTarget, run: CheckRun, signal: AbortSignal | undefined): Promise<CheckReport> {
+  const { state, dryRun } = run;
   const startedAt = deps.now();
   const flow = { id: target.id, name: target.name ?? String(target.id), ...(target.url === undefined ? {} : { url: target.url }) };
 
@@ -91,7 +102,7 @@ async function checkLocked(deps: CheckDependencies, target: CheckTarget, signal:
     fetched = await deps.client.listRunAttempts(target.id, { since: fetchWindowStart(state, target, startedAt), ...(signal ? { signal } : {}) });
   } catch (error) {
     if (!(error instanceof PortableApiError) || error.kind === 'aborted') throw error;
-    return failedCheck(deps, target, state, { ok: false, problem: error.kind, message: error.message }, dryRun);
+    return failedCheck(deps, target, run, { ok: false, problem: error.kind, message: error.message });
   }
 
   const now = deps.now();
@@ -104,18 +115,13 @@ async function checkLocked(deps: CheckDependencies, target: CheckTarget, signal:
     const name = target.name ?? next.displayName ?? String(target.id);
     alerts = alerts.map((alert) => ({ ...alert, flow: { ...alert.flow, name } }));
   }
-  const committed = dryRun ? false : await commit(deps, target, state, next, alerts, target.notify);
-  if (!dryRun) await settleAccount(deps, target, flow, { ok: true });
+  const committed = dryRun ? false : await commit(deps, target, run, next, alerts);
+  if (!dryRun) await settleAccount(deps, target, run, flow, { ok: true });
   return { outcome: alerts.length > 0 ? 'alerted' : 'ok', alerts, requests: fetched.requests, anomalies: fetched.anomalies, committed };
 }
 
-async function failedCheck(
-  deps: CheckDependencies,
-  target: CheckTarget,
-  state: FlowState,
-  result: Extract<CheckResult, { ok: false }>,
-  dryRun: boolean,
-): Promise<CheckReport> {
+async function failedCheck(deps: CheckDependencies, target: CheckTarget, run: CheckRun, result: Extract<CheckResult, { ok: false }>): Promise<CheckReport> {
+  const { state, dryRun } = run;
   const now = deps.now();
   const flow = { id: target.id, name: target.name ?? state.displayName ?? String(target.id), ...(target.url === undefined ? {} : { url: target.url }) };
   // A rejected token is the account's problem, alerted once for all flows, not once per flow.
@@ -127,31 +133,28 @@ async function failedCheck(
   let alerts = monitor.alerts;
   let committed = false;
   if (!dryRun) {
-    committed = await commit(deps, target, state, next, alerts, target.notify);
-    if (accountWide) alerts = await settleAccount(deps, target, flow, result);
+    committed = await commit(deps, target, run, next, alerts);
+    if (accountWide) alerts = await settleAccount(deps, target, run, flow, result);
   }
   deps.log.warn({ flowId: target.id, problem: result.problem, err: result.message }, 'check failed');
   return { outcome: 'error', alerts, problem: result.problem, message: result.message, committed };
 }
 
-async function commit(
-  deps: CheckDependencies,
-  target: CheckTarget,
-  state: FlowState,
-  next: FlowState,
-  alerts: Alert[],
-  notifiers: readonly string[],
-): Promise<boolean> {
-  if (alerts.length > 0) await deps.sink.enqueue(alerts.map((alert) => ({ alert, notifiers })));
-  const committed = await deps.store.commit(target.id, state.version, next);
+async function commit(deps: CheckDependencies, target: CheckTarget, run: CheckRun, next: FlowState, alerts: Alert[]): Promise<boolean> {
+  if (alerts.length > 0) await deps.sink.enqueue(alerts.map((alert) => ({ alert, notifiers: target.notify })));
+  const committed = await deps.store.commit(target.id, run.state.version, next, deps.owner);
+  run.released = true;
   if (!committed) deps.log.info({ flowId: target.id }, 'another check committed first; its result stands');
   return committed;
 }
 
 /** Opens or closes the account-wide incident (401), alerting every notifier once. */
-async function settleAccount(deps: CheckDependencies, target: CheckTarget, flow: Alert['flow'], result: CheckResult): Promise<Alert[]> {
+async function settleAccount(deps: CheckDependencies, target: CheckTarget, run: CheckRun, flow: Alert['flow'], result: CheckResult): Promise<Alert[]> {
+  // The common case, a good answer and no account incident, is decided on what the check read when it began.
+  const quiet = (account: AccountState) => result.ok && account.monitor === null && account.failingSince === null;
+  if (quiet(run.account)) return [];
   const account = await deps.store.loadAccount();
-  if (result.ok && account.monitor === null && account.failingSince === null) return [];
+  if (quiet(account)) return [];
   const subject = { scope: 'account' as const, keyPrefix: 'account', flow };
   const { alerts, tracker } = detectMonitorEvents({ subject, tracker: account, result, now: deps.now() });
   if (alerts.length > 0) await deps.sink.enqueue(alerts.map((alert) => ({ alert, notifiers: target.accountNotifiers })));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RedisConnection } from '../redis/connect-redis.ts';
 import { initialFlowState, type FlowState } from '../detection/flow-state.ts';
 import type { MonitorTracker } from '../detection/detect-monitor-events.ts';
@@ -10,9 +11,19 @@ import type { MonitorTracker } from '../detection/detect-monitor-events.ts';
 
 const COMMIT_SCRIPT = `
 local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
-if current ~= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'version', ARGV[2], 'state', ARGV[3])
-return 1
+local committed = 0
+if current == tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'version', ARGV[2], 'state', ARGV[3])
+  committed = 1
+end
+if KEYS[2] and redis.call('GET', KEYS[2]) == ARGV[4] then redis.call('DEL', KEYS[2]) end
+return committed
+`;
+
+/** Takes a flow's lease and, when taken, reads its state and the account's in the same round trip. */
+const BEGIN_SCRIPT = `
+if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return false end
+return { redis.call('HGET', KEYS[2], 'state') or '', redis.call('HGET', KEYS[3], 'state') or '' }
 `;
 
 const EXTEND_SCRIPT = `
@@ -29,8 +40,16 @@ export type AccountState = MonitorTracker & { version: number };
 
 export interface FlowStateStore {
   load(flowId: number): Promise<FlowState>;
-  /** Stores `next` as version `expectedVersion + 1` if nobody committed since it was loaded; false when another check won. */
-  commit(flowId: number, expectedVersion: number, next: FlowState): Promise<boolean>;
+  /**
+   * The start of a check in one round trip: takes the flow's lease (as `lock`) and, when taken, reads the flow's
+   * and the account's state; undefined when another check holds the lease.
+   */
+  begin(flowId: number, owner: string, ttlMs: number): Promise<{ state: FlowState; account: AccountState } | undefined>;
+  /**
+   * Stores `next` as version `expectedVersion + 1` if nobody committed since it was loaded; false when another
+   * check won. With `releaseOwner`, also gives that owner's lease back in the same round trip.
+   */
+  commit(flowId: number, expectedVersion: number, next: FlowState, releaseOwner?: string): Promise<boolean>;
   loadMany(flowIds: readonly number[]): Promise<Map<number, FlowState>>;
   loadAccount(): Promise<AccountState>;
   commitAccount(expectedVersion: number, next: AccountState): Promise<boolean>;
@@ -47,9 +66,10 @@ export function createFlowStateStore(redis: RedisConnection, prefix: string): Fl
   const lockKey = (flowId: number) => `${prefix}:flow:${flowId}:lock`;
   const accountKey = `${prefix}:account:state`;
 
-  async function cas(key: string, expectedVersion: number, value: { version: number }): Promise<boolean> {
+  async function cas(key: string, expectedVersion: number, value: { version: number }, release?: { key: string; owner: string }): Promise<boolean> {
     const json = JSON.stringify({ ...value, version: expectedVersion + 1 });
-    const result = await redis.eval(COMMIT_SCRIPT, 1, key, expectedVersion, expectedVersion + 1, json);
+    const keys = release === undefined ? [key] : [key, release.key];
+    const result = await runScript(redis, COMMIT_SCRIPT, keys, [expectedVersion, expectedVersion + 1, json, release?.owner ?? '']);
     return result === 1;
   }
 
@@ -63,26 +83,59 @@ export function createFlowStateStore(redis: RedisConnection, prefix: string): Fl
       const results = (await pipeline.exec()) ?? [];
       return new Map(flowIds.map((id, index) => [id, parseFlowState(results[index]?.[1] as string | null)]));
     },
-    commit: (flowId, expectedVersion, next) => cas(stateKey(flowId), expectedVersion, next),
+    async begin(flowId, owner, ttlMs) {
+      const result = (await runScript(redis, BEGIN_SCRIPT, [lockKey(flowId), stateKey(flowId), accountKey], [owner, ttlMs])) as [string, string] | null;
+      if (result === null) return undefined;
+      return { state: parseFlowState(result[0] || null), account: parseAccountState(result[1] || null) };
+    },
+    commit: (flowId, expectedVersion, next, releaseOwner) =>
+      cas(stateKey(flowId), expectedVersion, next, releaseOwner === undefined ? undefined : { key: lockKey(flowId), owner: releaseOwner }),
     async loadAccount() {
-      const raw = await redis.hget(accountKey, 'state');
-      const fresh: AccountState = { version: 0, monitor: null, monitorIncidents: 0, failingSince: null };
-      return raw === null ? fresh : { ...fresh, ...(JSON.parse(raw) as Partial<AccountState>) };
+      return parseAccountState(await redis.hget(accountKey, 'state'));
     },
     commitAccount: (expectedVersion, next) => cas(accountKey, expectedVersion, next),
     async lock(flowId, owner, ttlMs) {
       return (await redis.set(lockKey(flowId), owner, 'PX', ttlMs, 'NX')) === 'OK';
     },
     async extendLock(flowId, owner, ttlMs) {
-      return (await redis.eval(EXTEND_SCRIPT, 1, lockKey(flowId), owner, ttlMs)) === 1;
+      return (await runScript(redis, EXTEND_SCRIPT, [lockKey(flowId)], [owner, ttlMs])) === 1;
     },
     async unlock(flowId, owner) {
-      await redis.eval(RELEASE_SCRIPT, 1, lockKey(flowId), owner);
+      await runScript(redis, RELEASE_SCRIPT, [lockKey(flowId)], [owner]);
     },
     async remove(flowId) {
       await redis.del(stateKey(flowId), lockKey(flowId));
     },
   };
+}
+
+function parseAccountState(raw: string | null): AccountState {
+  const fresh: AccountState = { version: 0, monitor: null, monitorIncidents: 0, failingSince: null };
+  return raw === null ? fresh : { ...fresh, ...(JSON.parse(raw) as Partial<AccountState>) };
+}
+
+/**
+ * EVALSHA, falling back to EVAL once when Redis does not have the script yet (after a restart or a failover):
+ * the script's text crosses the wire once per server, not once per check.
+ */
+async function runScript(redis: RedisConnection, script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
+  const sha = scriptSha(script);
+  try {
+    return await redis.evalsha(sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return redis.eval(script, keys.length, ...keys, ...args);
+  }
+}
+
+const shas = new Map<string, string>();
+function scriptSha(script: string): string {
+  let sha = shas.get(script);
+  if (sha === undefined) {
+    sha = createHash('sha1').update(script).digest('hex');
+    shas.set(script, sha);
+  }
+  return sha;
 }
 
 function parseFlowState(raw: string | null | undefined): FlowState {

@@ -61,6 +61,8 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
 
   let config = options.config;
   let flows = indexFlows(config);
+  // Who hears about account-wide problems; computed per config, not per check (it spans every flow).
+  let accountNotifiers = accountNotifiersOf(config);
   const instruments = instrumentService(options.metrics, {
     checkQueue,
     notificationQueue,
@@ -76,7 +78,7 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
   const target = (flow: FlowConfig): CheckTarget => ({
     ...flow,
     url: config.portable.flowUrl === undefined ? undefined : renderFlowUrl(config.portable.flowUrl, flow.id),
-    accountNotifiers: [...new Set(config.flows.flatMap((each) => each.notify))],
+    accountNotifiers,
   });
 
   const runCheck = (flowId: number, dryRun: boolean, signal?: AbortSignal): Promise<CheckReport> => {
@@ -145,6 +147,7 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
       const previous = notifiers;
       config = next;
       flows = indexFlows(next);
+      accountNotifiers = accountNotifiersOf(next);
       client = buildClient(next, clientOptions);
       notifiers = buildNotifiers(next, options.notifierDeps);
       await Promise.all([...previous.values()].map((notifier) => notifier.close()));
@@ -168,6 +171,10 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
 
 function indexFlows(config: WatchConfig): Map<number, FlowConfig> {
   return new Map(config.flows.map((flow) => [flow.id, flow]));
+}
+
+function accountNotifiersOf(config: WatchConfig): string[] {
+  return [...new Set(config.flows.flatMap((flow) => flow.notify))];
 }
 
 function buildClient(config: WatchConfig, options: WatchServiceOptions): PortableClient {
