@@ -49,7 +49,7 @@ export interface Rig {
   env: BenchEnv;
   prefix: string;
   startSimulator(flowIds: readonly number[], options?: { latencyMs?: number }): Promise<SimulatorHandle>;
-  startWorker(mode: WorkerStart['mode'], configYaml: string, options?: { bareEveryMs?: number }): Promise<WorkerHandle>;
+  startWorker(mode: WorkerStart['mode'], configYaml: string, options?: { everyMs?: number }): Promise<WorkerHandle>;
 }
 
 const here = (name: string) => fileURLToPath(new URL(name, import.meta.url));

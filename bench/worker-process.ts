@@ -13,7 +13,7 @@ import { CHECKPOINT_OVERLAP_MS } from '../src/detection/detect-run-events.ts';
 import { createLogger } from '../src/logging/create-logger.ts';
 import { DEFAULT_TIMEOUT_MS } from '../src/portable/portable-client.ts';
 import { CHECK_QUEUE, reconcileSchedules, type CheckJobData, type ReconcileReport } from '../src/scheduling/reconcile-schedules.ts';
-import { createWatchService } from '../src/worker/watch-service.ts';
+import { createWatchService, DEFAULT_CHECK_CONCURRENCY } from '../src/worker/watch-service.ts';
 import { serveRequests } from './child-link.ts';
 import { processStats, type ProcessStats } from './process-stats.ts';
 
@@ -25,10 +25,10 @@ export interface WorkerStart {
   /** Default: the product's default (the watch service's own). */
   checkConcurrency?: number;
   /**
-   * Bare loop only: its schedulers' interval, below the config's 1 s minimum, so that its demand stays above
-   * its capacity on a fast machine. Default: each flow's pollEvery.
+   * The schedulers' interval, below the config's 1 s minimum, so that demand stays above capacity on a fast
+   * machine (both modes get the same). Default: each flow's pollEvery.
    */
-  bareEveryMs?: number;
+  everyMs?: number;
   /** Experiment; src/main.ts opens its connection without it. */
   autoPipelining: boolean;
 }
@@ -48,8 +48,6 @@ export interface WorkerStats extends ProcessStats {
   redisWrites: number;
 }
 
-/** The watch service's default check concurrency, which the bare loop matches. */
-const DEFAULT_CHECK_CONCURRENCY = 50;
 
 const log = createLogger({ level: 'info' });
 let requests = 0;
@@ -83,8 +81,9 @@ function loadConfig(text: string): WatchConfig {
 }
 
 async function startWatch(config: WatchConfig, start: WorkerStart, connection: Redis): Promise<ReconcileReport> {
+  const every = start.everyMs;
   const service = createWatchService({
-    config,
+    config: every === undefined ? config : { ...config, flows: config.flows.map((flow) => ({ ...flow, pollEvery: every })) },
     redis: connection,
     prefix: start.prefix,
     log,
@@ -97,7 +96,7 @@ async function startWatch(config: WatchConfig, start: WorkerStart, connection: R
 
 async function startBare(config: WatchConfig, start: WorkerStart, connection: Redis): Promise<ReconcileReport> {
   const queue = new Queue<CheckJobData>(CHECK_QUEUE, { connection, prefix: start.prefix });
-  const flows = config.flows.map((flow) => ({ id: flow.id, pollEvery: start.bareEveryMs ?? flow.pollEvery }));
+  const flows = config.flows.map((flow) => ({ id: flow.id, pollEvery: start.everyMs ?? flow.pollEvery }));
   const report = await reconcileSchedules({ queue, redis: connection, lockKey: `${start.prefix}:reconcile-lock`, flows, log });
   const base = config.portable.apiUrl;
   const headers = { authorization: `Bearer ${config.portable.token}`, accept: 'application/json', 'user-agent': 'portable-watch' };

@@ -8,7 +8,7 @@ import { startOperationsServer, type OperationsServer, type Readiness } from './
 import { createLogger } from './logging/create-logger.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics/worker-metrics.ts';
 import { connectRedis, redisTargetFrom, type RedisConnection } from './redis/connect-redis.ts';
-import { createWatchService, type WatchService } from './worker/watch-service.ts';
+import { createWatchService, DEFAULT_CHECK_CONCURRENCY, type WatchService } from './worker/watch-service.ts';
 
 /**
  * The composition root: the one place that turns the environment into connections and a running service.
@@ -38,7 +38,8 @@ export async function openRuntime(context: CommandContext, config: WatchConfig):
   const redis = await connectRedis(target, { log, role: 'worker' });
   const { prefix } = target;
   const metrics = createWorkerMetrics({ version: packageVersion() });
-  const service = createWatchService({ config, redis, prefix, log, metrics });
+  const checkConcurrency = positiveInteger(context.env, 'CHECK_CONCURRENCY', DEFAULT_CHECK_CONCURRENCY);
+  const service = createWatchService({ config, redis, prefix, log, metrics, checkConcurrency });
   return {
     service,
     redis,
@@ -155,6 +156,14 @@ function httpAddress(context: CommandContext): { host: string; port: number } {
   const port = Number(raw);
   if (!/^\d+$/.test(raw) || port > 65_535) throw new Error(`HTTP_PORT must be a port number from 0 to 65535, got "${raw}"`);
   return { host, port };
+}
+
+function positiveInteger(env: CommandContext['env'], name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > 10_000) throw new Error(`${name} must be a whole number from 1 to 10000, got "${raw}"`);
+  return value;
 }
 
 /** From package.json beside src/ (a checkout) or two levels up (dist/src/ in the image). */

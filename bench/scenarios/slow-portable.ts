@@ -8,10 +8,9 @@ import { round } from '../redis-probe.ts';
 import { throughputNote, throughputOptions } from './check-throughput.ts';
 import { measureThroughput } from './measure-throughput.ts';
 import type { Scenario } from './scenario.ts';
+import { DEFAULT_CHECK_CONCURRENCY } from '../../src/worker/watch-service.ts';
 
 const LATENCY_MS = 100;
-/** The watch service's default check concurrency. */
-const DEFAULT_CONCURRENCY = 50;
 
 export const slowPortable: Scenario = {
   name: 'slow-portable',
@@ -20,7 +19,7 @@ export const slowPortable: Scenario = {
     // Zero latency measured right before, not taken from scenario 1: the machine's load drifts within a run.
     const fast = await measureThroughput(env, throughputOptions(env, 'watch', 'fast-portable'));
     const slow = await measureThroughput(env, { ...throughputOptions(env, 'watch', 'slow-portable'), latencyMs: LATENCY_MS });
-    const concurrency = env.checkConcurrency ?? DEFAULT_CONCURRENCY;
+    const concurrency = env.checkConcurrency ?? DEFAULT_CHECK_CONCURRENCY;
     const bound = (concurrency * 1000) / LATENCY_MS;
     const scenario = '6 slow Portable';
     const figures: Figure[] = [

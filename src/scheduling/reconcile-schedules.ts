@@ -42,6 +42,8 @@ export function scheduleOffset(flowId: number, every: number): number {
 }
 
 const LOCK_TTL_MS = 60_000;
+/** How fast the first checks of flows added together are started (see reconcileSchedules). */
+const FIRST_CHECKS_PER_SECOND = 100;
 const BATCH = 200;
 
 /**
@@ -83,9 +85,17 @@ export async function reconcileSchedules(input: {
       await Promise.all(upserts.slice(index, index + BATCH).map((flow) => upsert(queue, flow)));
     }
     // A scheduler's first run waits for the flow's offset slot, up to a whole interval: a flow just added is
-    // checked at once instead, so `status` and a failure already waiting in Portable show up in seconds.
-    for (let index = 0; index < report.added.length; index += BATCH) {
-      await queue.addBulk(report.added.slice(index, index + BATCH).map(firstCheck));
+    // checked at once instead, so `status` and a failure already waiting in Portable show up in seconds. Many
+    // added together (a first start with thousands of flows) are spread out, at most FIRST_CHECKS_PER_SECOND and
+    // never over more than their interval, so Portable and the worker see the steady rate, not a burst.
+    const pollEvery = new Map(flows.map((flow) => [flow.id, flow.pollEvery]));
+    const spreadMs = report.added.length * (1000 / FIRST_CHECKS_PER_SECOND);
+    const firstChecks = report.added.map((flowId, index) => {
+      const window = Math.min(spreadMs, pollEvery.get(flowId) ?? 0);
+      return firstCheck(flowId, Math.floor((index / report.added.length) * window));
+    });
+    for (let index = 0; index < firstChecks.length; index += BATCH) {
+      await queue.addBulk(firstChecks.slice(index, index + BATCH));
     }
     for (let index = 0; index < stale.length; index += BATCH) {
       await Promise.all(stale.slice(index, index + BATCH).map((key) => queue.removeJobScheduler(key)));
@@ -115,12 +125,12 @@ async function upsert(queue: Queue<CheckJobData>, flow: ScheduledFlow): Promise<
   );
 }
 
-function firstCheck(flowId: number) {
+function firstCheck(flowId: number, delay: number) {
   return {
     name: CHECK_JOB,
     data: { flowId },
     // The id keeps replicas that reconcile one after another from queueing it twice while it waits.
-    opts: { jobId: `first-check-${flowId}`, removeOnComplete: true, removeOnFail: true },
+    opts: { jobId: `first-check-${flowId}`, delay, removeOnComplete: true, removeOnFail: true },
   };
 }
 

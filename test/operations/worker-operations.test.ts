@@ -162,6 +162,15 @@ describe('HTTP endpoint', () => {
       holder.close();
     }
   });
+  it.each([
+    ['HTTP_PORT', 'eighty', 'HTTP_PORT must be a port number from 0 to 65535, got "eighty"'],
+    ['CHECK_CONCURRENCY', '0', 'CHECK_CONCURRENCY must be a whole number from 1 to 10000, got "0"'],
+  ])('refuses to start when %s is %s', async (name, value, message) => {
+    const cli = startCli(['start'], { ...env, [name]: value });
+    processes.push(cli);
+    expect(await cli.exited).toBe(1);
+    expect(cli.stderr()).toContain(message);
+  });
 });
 
 describe('config reload', () => {
