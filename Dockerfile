@@ -41,6 +41,6 @@ EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.HTTP_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Exec form: node is PID 1 and handles SIGTERM/SIGINT itself (stops taking jobs, lets checks finish, exits 0
-# within 10 s). It starts no child processes, so nothing needs reaping; `docker run --init` adds tini anyway.
+# within 10 s). The V8 flags keep its memory near what is live (src/worker/node-flags.ts). It starts no child processes, so nothing needs reaping; `docker run --init` adds tini anyway.
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/src/cli.js", "start"]
+CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=20", "dist/src/cli.js", "start"]

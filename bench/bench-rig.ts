@@ -11,6 +11,7 @@ import type { ProcessStats } from './process-stats.ts';
 import { benchPrefix, dropPrefix } from './redis-probe.ts';
 import type { RequestCounts, SimulatorStart } from './simulator-process.ts';
 import type { WorkerStart, WorkerStarted, WorkerStats } from './worker-process.ts';
+import { WORKER_NODE_FLAGS } from '../src/worker/node-flags.ts';
 
 export interface BenchEnv {
   redisUrl: string;
@@ -60,7 +61,8 @@ export async function withRig<Result>(env: BenchEnv, scenario: string, run: (rig
   let workers = 0;
   const spawn = (module: string, label: string, isWorker: boolean) => {
     const profile = isWorker && env.cpuProfDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', env.cpuProfDir] : [];
-    const execArgv = isWorker ? [...profile, ...env.workerFlags] : [];
+    // Workers run with the product's own V8 flags (as the image and `npm start` do); --worker-flag adds to them.
+    const execArgv = isWorker ? [...WORKER_NODE_FLAGS, ...profile, ...env.workerFlags] : [];
     const link = forkChild(here(module), { logPath: join(env.logDir, `${scenario}-${label}.log`), execArgv });
     children.push(link);
     return link;

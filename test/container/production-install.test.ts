@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPortableSimulator, type PortableSimulator } from '../../src/simulator/portable-simulator.ts';
+import { WORKER_NODE_FLAGS } from '../../src/worker/node-flags.ts';
 import type { CliProcess } from '../support/run-cli.ts';
 import { dropPrefix, eventually, testRedisUrl, uniquePrefix } from '../support/redis.ts';
 import { readDockerIgnore } from './docker-ignore.ts';
@@ -84,11 +85,16 @@ describe('the Docker image, built by replaying the Dockerfile', () => {
     expect(image.user).toBeDefined();
     expect(['root', '0']).not.toContain(image.user!.split(':')[0]);
     expect(image.stopSignal ?? 'SIGTERM').toBe('SIGTERM');
-    expect(hostArgv(image.cmd, 'CMD').slice(1)).toEqual(['dist/src/cli.js', 'start']);
+    expect(hostArgv(image.cmd, 'CMD').slice(1)).toEqual([...WORKER_NODE_FLAGS, 'dist/src/cli.js', 'start']);
     expect(image.entrypoint).toBeUndefined();
     expect(image.env.CONFIG_PATH).toBe('/app/config/flows.yaml');
     expect(image.expose.map((port) => port.replace(/\/tcp$/, ''))).toContain(image.env.HTTP_PORT ?? '8080');
     expect(hostArgv(image.healthcheck?.command, 'HEALTHCHECK').join(' ')).toContain('/healthz');
+  });
+
+  it('starts the worker with the same V8 flags as `npm start` does', async () => {
+    const manifest = JSON.parse(await readFile(join(REPOSITORY, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(manifest.scripts.start).toBe(`node ${WORKER_NODE_FLAGS.join(' ')} src/cli.ts start`);
   });
 
   it('holds the compiled CLI and the production dependencies, and no development dependency', async () => {
@@ -110,10 +116,10 @@ describe('the Docker image, built by replaying the Dockerfile', () => {
   });
 
   it('starts the CLI: --help, and validate on the example config with no environment', async () => {
-    const help = await runInImage(image, [...hostArgv(image.cmd, 'CMD').slice(0, 2), '--help']);
+    const help = await runInImage(image, [...hostArgv(image.cmd, 'CMD').slice(0, -1), '--help']);
     expect(help.code, help.stderr).toBe(0);
     expect(help.stdout).toContain('validate');
-    const validate = await runInImage(image, [...hostArgv(image.cmd, 'CMD').slice(0, 2), 'validate', '--config', 'config/flows.example.yaml']);
+    const validate = await runInImage(image, [...hostArgv(image.cmd, 'CMD').slice(0, -1), 'validate', '--config', 'config/flows.example.yaml']);
     expect(validate.code, validate.stderr).toBe(0);
     expect(validate.stdout).toContain('config/flows.example.yaml: OK');
   });
