@@ -51,6 +51,9 @@ export type CheckReport =
  */
 const LOCK_TTL_MS = 10_000;
 const LOCK_RENEW_MS = 3_000;
+/** How long a check waits for a lease another check holds: LEASE_WAITS times LEASE_WAIT_MS. */
+const LEASE_WAITS = 15;
+const LEASE_WAIT_MS = 100;
 
 /**
  * One check of one flow: read what changed since the checkpoint, detect, queue the alerts, then move the
@@ -67,7 +70,7 @@ export async function checkFlow(
     const [state, account] = await Promise.all([deps.store.load(target.id), deps.store.loadAccount()]);
     return checkLocked(deps, target, { state, account, dryRun, released: true }, options.signal);
   }
-  const begun = await deps.store.begin(target.id, deps.owner, LOCK_TTL_MS);
+  const begun = await beginWhenFree(deps, target.id, options.signal);
   if (begun === undefined) return { outcome: 'skipped', reason: 'another check of this flow is in progress' };
   const run: CheckRun = { ...begun, dryRun, released: false };
   const renew = setInterval(() => {
@@ -81,6 +84,20 @@ export async function checkFlow(
     clearInterval(renew);
     // The commit gives the lease back in the same round trip; only a check that never committed releases it here.
     if (!run.released) await deps.store.unlock(target.id, deps.owner);
+  }
+}
+
+/**
+ * A check that finds the flow's lease taken waits a moment for it: another check usually finishes within
+ * milliseconds (a flow's first check running into its first scheduled one), and this one then reads what that
+ * one committed — so the interval still gets its check. A lease still held after the wait belongs to a slow or
+ * dead check; the next interval's check tries again.
+ */
+async function beginWhenFree(deps: CheckDependencies, flowId: number, signal: AbortSignal | undefined) {
+  for (let attempt = 0; ; attempt += 1) {
+    const begun = await deps.store.begin(flowId, deps.owner, LOCK_TTL_MS);
+    if (begun !== undefined || attempt >= LEASE_WAITS || signal?.aborted === true) return begun;
+    await new Promise((resolve) => setTimeout(resolve, LEASE_WAIT_MS));
   }
 }
 
