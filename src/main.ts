@@ -35,10 +35,11 @@ export async function openRuntime(context: CommandContext, config: WatchConfig):
   const log = createLogger({ level: context.env.LOG_LEVEL || 'info' });
   // REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS, and QUEUE_PREFIX; a bad combination stops here.
   const target = redisTargetFrom(context.env);
+  // Every setting is checked before the connection opens: a refusal must not leave a socket keeping us alive.
+  const checkConcurrency = positiveInteger(context.env, 'CHECK_CONCURRENCY', DEFAULT_CHECK_CONCURRENCY);
   const redis = await connectRedis(target, { log, role: 'worker' });
   const { prefix } = target;
   const metrics = createWorkerMetrics({ version: packageVersion() });
-  const checkConcurrency = positiveInteger(context.env, 'CHECK_CONCURRENCY', DEFAULT_CHECK_CONCURRENCY);
   const service = createWatchService({ config, redis, prefix, log, metrics, checkConcurrency });
   return {
     service,

@@ -53,8 +53,14 @@ describe('reconcileSchedules', () => {
     const reports = await Promise.all([reconcile(flows), reconcile(flows), reconcile(flows)]);
     expect(reports.map((report) => report.added.length).sort((a, b) => a - b)).toEqual([0, 0, 200]);
     expect(Object.keys(await schedulers())).toHaveLength(200);
-    // Each scheduler has exactly one next job waiting, not one per replica.
-    expect(await queue.getDelayedCount()).toBe(200);
+    // Each scheduler has exactly one next job waiting, and each new flow one first check, not one per replica.
+    const jobs = await queue.getJobs(['delayed', 'wait', 'prioritized'], 0, -1);
+    const firstChecks = jobs.filter((job) => job.id?.startsWith('first-check-'));
+    expect(jobs.length - firstChecks.length).toBe(200);
+    expect(new Set(firstChecks.map((job) => job.id)).size).toBe(200);
+    expect(firstChecks).toHaveLength(200);
+    // 200 first checks at 100/s: spread over two seconds, not fired together.
+    expect(Math.max(...firstChecks.map((job) => job.delay))).toBeGreaterThan(1_500);
   });
 
   it('spreads flows that share an interval over it', () => {
