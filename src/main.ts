@@ -61,6 +61,12 @@ export async function openRuntime(context: CommandContext, config: WatchConfig):
  */
 export async function runWorker(context: CommandContext, config: WatchConfig, configPath: string): Promise<number> {
   const address = httpAddress(context);
+  // Read now, next to the load that produced `config`: an edit made while the worker starts is then a change.
+  const initialText = await readFile(configPath, 'utf8').catch(() => undefined);
+  // SIGHUP's default action ends the process: take it over from the start, reloading once the reloader exists.
+  const started: { reloader?: ConfigReloader } = {};
+  const onHangup = () => void started.reloader?.reload('signal');
+  process.on('SIGHUP', onHangup);
   const runtime = await openRuntime(context, config);
   const { log, service, metrics } = runtime;
   const phase = { reconciled: false, stopping: false };
@@ -84,22 +90,24 @@ export async function runWorker(context: CommandContext, config: WatchConfig, co
     await Promise.allSettled([server.close(), runtime.close(0)]);
     throw error;
   }
-  phase.reconciled = true;
   log.info({ flows: config.flows.length, notifiers: Object.keys(config.notifiers).length, added: report.added.length }, 'worker started');
 
   const reloader = createConfigReloader({
     path: configPath,
     env: context.env,
-    initialText: await readFile(configPath, 'utf8').catch(() => undefined),
+    ...(initialText === undefined ? {} : { initialText }),
     apply: (next) => service.reload(next),
     log,
     onResult: (outcome) => {
       if (outcome.result !== 'unchanged') metrics.configReloaded(outcome.result === 'applied' ? 'success' : 'failure', Date.now());
     },
   });
+  started.reloader = reloader;
   reloader.watch();
-  const onHangup = () => void reloader.reload('signal');
-  process.on('SIGHUP', onHangup);
+  // An edit made while the worker started produced no event the watch could see: compare once now.
+  void reloader.reload('file-change');
+  // Ready only once edits of the config are watched too.
+  phase.reconciled = true;
 
   return new Promise<number>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {

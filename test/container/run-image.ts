@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
-import type { CliProcess } from '../support/run-cli.ts';
+import { startProcess, type CliProcess } from '../support/run-cli.ts';
 import type { Command } from './parse-dockerfile.ts';
 import { hostPath, type ImageStage } from './replay-dockerfile.ts';
 
@@ -22,18 +21,7 @@ export function hostArgv(command: Command | undefined, what: string): string[] {
 
 /** Runs ARGV in the image's WORKDIR with the image's ENV, then ENV overrides, as `docker run -e` would. */
 export function startInImage(image: ImageStage, argv: string[], env: Record<string, string> = {}): CliProcess {
-  const [program, ...args] = argv as [string, ...string[]];
-  const child = spawn(program, args, {
-    cwd: hostPath(image, '.'),
-    env: { PATH: imagePath, ...image.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  return { child, stdout: () => out, stderr: () => err, exited };
+  return startProcess(argv, { cwd: hostPath(image, '.'), env: { PATH: imagePath, ...image.env, ...env } });
 }
 
 export async function runInImage(image: ImageStage, argv: string[], env: Record<string, string> = {}): Promise<{ code: number | string; stdout: string; stderr: string }> {

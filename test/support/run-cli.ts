@@ -13,11 +13,14 @@ export interface CliProcess {
 
 /** Runs `portable-watch ARGS` as a real process on this Node (vitest runs on Node 24). */
 export function startCli(args: string[], env: Record<string, string>): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    // Port 0: processes started side by side must not fight over the default 8080.
-    env: { PATH: process.env.PATH ?? '', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // Port 0: processes started side by side must not fight over the default 8080.
+  return startProcess([process.execPath, CLI, ...args], { env: { PATH: process.env.PATH ?? '', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', ...env } });
+}
+
+/** Runs ARGV with exactly ENV (nothing inherited), collecting its output. */
+export function startProcess(argv: string[], options: { env: Record<string, string>; cwd?: string }): CliProcess {
+  const [program, ...args] = argv as [string, ...string[]];
+  const child = spawn(program, args, { env: options.env, ...(options.cwd === undefined ? {} : { cwd: options.cwd }), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
