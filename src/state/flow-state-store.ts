@@ -41,8 +41,9 @@ export type AccountState = MonitorTracker & { version: number };
 export interface FlowStateStore {
   load(flowId: number): Promise<FlowState>;
   /**
-   * The start of a check in one round trip: takes the flow's lease (as `lock`) and, when taken, reads the flow's
-   * and the account's state; undefined when another check holds the lease.
+   * The start of a check in one round trip: takes the flow's lease (which keeps checks of one flow apart across
+   * jobs and replicas) and, when taken, reads the flow's and the account's state; undefined when another check
+   * holds the lease.
    */
   begin(flowId: number, owner: string, ttlMs: number): Promise<{ state: FlowState; account: AccountState } | undefined>;
   /**
@@ -53,8 +54,6 @@ export interface FlowStateStore {
   loadMany(flowIds: readonly number[]): Promise<Map<number, FlowState>>;
   loadAccount(): Promise<AccountState>;
   commitAccount(expectedVersion: number, next: AccountState): Promise<boolean>;
-  /** A lease on one flow's checks: true when taken. Prevents overlapping checks across jobs and replicas. */
-  lock(flowId: number, owner: string, ttlMs: number): Promise<boolean>;
   /** Keeps a lease alive while a check runs; false when it was lost. */
   extendLock(flowId: number, owner: string, ttlMs: number): Promise<boolean>;
   unlock(flowId: number, owner: string): Promise<void>;
@@ -94,9 +93,6 @@ export function createFlowStateStore(redis: RedisConnection, prefix: string): Fl
       return parseAccountState(await redis.hget(accountKey, 'state'));
     },
     commitAccount: (expectedVersion, next) => cas(accountKey, expectedVersion, next),
-    async lock(flowId, owner, ttlMs) {
-      return (await redis.set(lockKey(flowId), owner, 'PX', ttlMs, 'NX')) === 'OK';
-    },
     async extendLock(flowId, owner, ttlMs) {
       return (await runScript(redis, EXTEND_SCRIPT, [lockKey(flowId)], [owner, ttlMs])) === 1;
     },
