@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPortableSimulator, type PortableSimulator } from '../../src/simulator/portable-simulator.ts';
 import { answer, startSlackReceiver, type SlackReceiver } from '../notifiers/slack-receiver.ts';
 import { dropPrefix, eventually, testRedisUrl, uniquePrefix } from '../support/redis.ts';
-import { runCli, startCli, type CliProcess } from '../support/run-cli.ts';
+import { cliConfigYaml, runCli, startCli, type CliProcess } from '../support/run-cli.ts';
 
 const TOKEN = 'pw-process-token-0b7d4e';
 const HOOK = '/services/T1/B1/process-secret-77aa';
@@ -26,17 +26,7 @@ beforeEach(async () => {
   prefix = uniquePrefix('cli');
   simulator.addFlow({ id: 201, displayName: 'Events' });
   simulator.addFlow({ id: 202, displayName: 'Orders', dialect: 'schema' });
-  const config = [
-    'portable:',
-    '  token: ${PORTABLE_API_TOKEN}',
-    `  apiUrl: ${apiUrl}`,
-    'defaults: { pollEvery: 1s, backfill: 1h, notify: [oncall] }',
-    'notifiers:',
-    '  oncall: { type: slack, webhookUrl: "${SLACK_WEBHOOK_URL}" }',
-    'flows:',
-    '  - { id: 201, name: Events to Snowflake }',
-    '  - { id: 202 }',
-  ].join('\n');
+  const config = cliConfigYaml(apiUrl, ['  - { id: 201, name: Events to Snowflake }', '  - { id: 202 }']);
   await writeFile(join(dir, 'flows.yaml'), config);
   env = {
     CONFIG_PATH: join(dir, 'flows.yaml'),

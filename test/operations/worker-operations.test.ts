@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPortableSimulator, type PortableSimulator } from '../../src/simulator/portable-simulator.ts';
 import { startSlackReceiver, type SlackReceiver } from '../notifiers/slack-receiver.ts';
 import { dropPrefix, eventually, testRedisUrl, uniquePrefix } from '../support/redis.ts';
-import { startCli, type CliProcess } from '../support/run-cli.ts';
+import { cliConfigYaml, startCli, type CliProcess } from '../support/run-cli.ts';
 
 /** The worker as an operator runs it: a real process, its HTTP endpoint, its config file and signals. */
 
@@ -22,18 +22,8 @@ let prefix: string;
 let env: Record<string, string>;
 const processes: CliProcess[] = [];
 
-function configText(flows: string[], extra: string[] = []): string {
-  return [
-    'portable:',
-    '  token: ${PORTABLE_API_TOKEN}',
-    `  apiUrl: ${simulator.url ?? ""}`,
-    'defaults: { pollEvery: 1s, backfill: 1h, notify: [oncall] }',
-    'notifiers:',
-    '  oncall: { type: slack, webhookUrl: "${SLACK_WEBHOOK_URL}" }',
-    ...extra,
-    'flows:',
-    ...flows,
-  ].join('\n');
+function configText(flows: string[]): string {
+  return cliConfigYaml(simulator.url ?? '', flows);
 }
 
 beforeEach(async () => {

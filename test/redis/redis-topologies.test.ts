@@ -7,7 +7,7 @@ import { connectRedis, redisTargetFrom } from '../../src/redis/connect-redis.ts'
 import { createPortableSimulator, type PortableSimulator } from '../../src/simulator/portable-simulator.ts';
 import { startSlackReceiver, type SlackReceiver } from '../notifiers/slack-receiver.ts';
 import { eventually, uniquePrefix } from '../support/redis.ts';
-import { runCli, startCli, type CliProcess } from '../support/run-cli.ts';
+import { cliConfigYaml, runCli, startCli, type CliProcess } from '../support/run-cli.ts';
 import { freePort, startRedisCluster, startRedisSentinel, type RedisTopology } from './redis-topology.ts';
 
 /**
@@ -34,16 +34,7 @@ beforeEach(async () => {
   slack = await startSlackReceiver();
   dir = await mkdtemp(join(tmpdir(), 'pw-topology-'));
   simulator.addFlow({ id: 401, displayName: 'Events' });
-  const config = [
-    'portable:',
-    '  token: ${PORTABLE_API_TOKEN}',
-    `  apiUrl: ${apiUrl}`,
-    'defaults: { pollEvery: 1s, backfill: 1h, notify: [oncall] }',
-    'notifiers:',
-    '  oncall: { type: slack, webhookUrl: "${SLACK_WEBHOOK_URL}" }',
-    'flows:',
-    '  - { id: 401, name: Events to Snowflake }',
-  ].join('\n');
+  const config = cliConfigYaml(apiUrl, ['  - { id: 401, name: Events to Snowflake }']);
   await writeFile(join(dir, 'flows.yaml'), config);
   env = {
     CONFIG_PATH: join(dir, 'flows.yaml'),

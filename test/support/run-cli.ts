@@ -34,3 +34,20 @@ export async function runCli(args: string[], env: Record<string, string>): Promi
   const code = await cli.exited;
   return { code, stdout: cli.stdout(), stderr: cli.stderr() };
 }
+
+/**
+ * A config file for a CLI process watching the simulator at `apiUrl`, alerting one Slack notifier: the token and
+ * the webhook come from PORTABLE_API_TOKEN and SLACK_WEBHOOK_URL, as an operator would write it.
+ */
+export function cliConfigYaml(apiUrl: string, flows: string[]): string {
+  return [
+    'portable:',
+    '  token: ${PORTABLE_API_TOKEN}',
+    `  apiUrl: ${apiUrl}`,
+    'defaults: { pollEvery: 1s, backfill: 1h, notify: [oncall] }',
+    'notifiers:',
+    '  oncall: { type: slack, webhookUrl: "${SLACK_WEBHOOK_URL}" }',
+    'flows:',
+    ...flows,
+  ].join('\n');
+}
