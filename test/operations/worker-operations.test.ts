@@ -100,7 +100,9 @@ describe('HTTP endpoint', () => {
     expect(sample(text, 'portable_watch_alerts_total{kind="failed"}')).toBe(1);
     expect(sample(text, 'portable_watch_notification_queue_jobs{state="wait"}')).toBe(0);
     expect(sample(text, 'portable_watch_notification_oldest_waiting_seconds')).toBe(0);
-    expect(sample(text, 'portable_watch_check_queue_jobs{state="delayed"}')).toBeGreaterThanOrEqual(0);
+    // Each flow's scheduler always holds its next check, waiting or running.
+    const checkJobs = ['wait', 'prioritized', 'delayed', 'active'].map((state) => sample(text, `portable_watch_check_queue_jobs{state="${state}"}`) ?? 0);
+    expect(checkJobs.reduce((sum, count) => sum + count, 0)).toBeGreaterThanOrEqual(2);
     const age = sample(text, 'portable_watch_flow_last_success_age_seconds{flow="301"}');
     expect(age).toBeGreaterThanOrEqual(0);
     expect(age).toBeLessThan(10);
