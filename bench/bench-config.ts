@@ -14,7 +14,8 @@ export interface BenchConfigInput {
 }
 
 export function benchConfigYaml(input: BenchConfigInput): string {
-  const notify = input.webhookUrl === undefined ? '[]' : '[oncall]';
+  // Every flow must reach a notifier; without a receiver, the console (the worker's log) is one nobody reads.
+  const notify = input.webhookUrl === undefined ? '[quiet]' : '[oncall]';
   const flows = input.flowIds.map((id) => (input.named === true ? `  - { id: ${id}, name: bench-${id} }` : `  - id: ${id}`));
   return [
     'portable:',
@@ -25,7 +26,7 @@ export function benchConfigYaml(input: BenchConfigInput): string {
     '  maxRuntime: 2h',
     '  backfill: 1h',
     `  notify: ${notify}`,
-    input.webhookUrl === undefined ? 'notifiers: {}' : `notifiers:\n  oncall: { type: slack, webhookUrl: "${input.webhookUrl}" }`,
+    input.webhookUrl === undefined ? 'notifiers:\n  quiet: { type: console }' : `notifiers:\n  oncall: { type: slack, webhookUrl: "${input.webhookUrl}" }`,
     'flows:',
     ...flows,
     '',

@@ -16,11 +16,12 @@ import { apiEconomy } from './scenarios/api-economy.ts';
 import { checkThroughput } from './scenarios/check-throughput.ts';
 import { detectionLatency } from './scenarios/detection-latency.ts';
 import { memoryFootprint } from './scenarios/memory-footprint.ts';
+import { redisLoss } from './scenarios/redis-loss.ts';
 import { replicas } from './scenarios/replicas.ts';
 import type { Scenario } from './scenarios/scenario.ts';
 import { slowPortable } from './scenarios/slow-portable.ts';
 
-const SCENARIOS: Scenario[] = [checkThroughput, apiEconomy, detectionLatency, memoryFootprint, replicas, slowPortable];
+const SCENARIOS: Scenario[] = [checkThroughput, apiEconomy, detectionLatency, memoryFootprint, replicas, slowPortable, redisLoss];
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
 function selectScenarios(only: string[] | undefined): Scenario[] {

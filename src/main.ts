@@ -39,7 +39,7 @@ export async function openRuntime(context: CommandContext, config: WatchConfig):
   const checkConcurrency = positiveInteger(context.env, 'CHECK_CONCURRENCY', DEFAULT_CHECK_CONCURRENCY);
   const redis = await connectRedis(target, { log, role: 'worker' });
   const { prefix } = target;
-  const metrics = createWorkerMetrics({ version: packageVersion() });
+  const metrics = createWorkerMetrics({ version: packageVersion(), log });
   const service = createWatchService({ config, redis, prefix, log, metrics, checkConcurrency });
   return {
     service,
@@ -99,7 +99,8 @@ export async function runWorker(context: CommandContext, config: WatchConfig, co
     apply: (next) => service.reload(next),
     log,
     onResult: (outcome) => {
-      if (outcome.result !== 'unchanged') metrics.configReloaded(outcome.result === 'applied' ? 'success' : 'failure', Date.now());
+      // A file put back as it runs ends a refusal like a reload that applies: the gauge must not stay 0 until SIGHUP.
+      if (outcome.result !== 'unchanged') metrics.configReloaded(outcome.result === 'refused' ? 'failure' : 'success', Date.now());
     },
   });
   started.reloader = reloader;
@@ -156,6 +157,8 @@ async function readiness(runtime: Runtime, phase: { reconciled: boolean; stoppin
   ]);
   if (!answered) return { ready: false, reason: 'Redis does not answer' };
   if (!phase.reconciled) return { ready: false, reason: 'reconciling the schedules with the config' };
+  // Redis answering is not enough: after a restart without persistence it answers with none of our state.
+  if (!(await runtime.service.stateIntact().catch(() => false))) return { ready: false, reason: 'schedules missing' };
   return { ready: true };
 }
 

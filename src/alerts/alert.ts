@@ -12,6 +12,8 @@ export type AlertKind =
   | 'stalled'
   /** The first SUCCEEDED attempt after a failed or stalled alert. */
   | 'recovered'
+  /** A run attempt finished with an outcome this worker does not know (e.g. `disposition "cancelled"`). */
+  | 'unknown-outcome'
   /** The worker cannot check a flow (or the account): 404, 401, 403, or transient errors that persist. */
   | 'monitor-error'
   /** Checks succeed again after a monitor error. */
@@ -29,9 +31,21 @@ export interface AlertAttempt {
   durationMs: number | null;
   resources: ResourceCounts[];
   errors: string[];
+  /** For an unknown outcome: the value Portable sent, quoted (`disposition "cancelled"`). */
+  unrecognised?: string;
 }
 
-export type MonitorProblem = 'unauthorized' | 'forbidden' | 'not-found' | 'transient' | 'malformed' | 'bad-request';
+export type MonitorProblem =
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not-found'
+  | 'transient'
+  | 'malformed'
+  | 'bad-request'
+  /** An unfinished attempt followed for 7 days was let go (a one-off notice, no recovery). */
+  | 'lost-track'
+  /** Redis lost the installation's state; the worker rebuilt it (a one-off notice, no recovery). */
+  | 'state-lost';
 
 export interface Alert {
   /** Deterministic identity: the same (flow, attempt, kind) always yields the same key, so retries dedupe. */
@@ -44,7 +58,7 @@ export interface Alert {
   /** For recovered alerts: what it recovers from. */
   resolves?: { kind: 'failed' | 'stalled'; attemptId: number; since: number };
   /** For monitor-error / monitor-recovered alerts. */
-  monitor?: { problem: MonitorProblem; message: string; since: number; scope: 'flow' | 'account' };
+  monitor?: { problem: MonitorProblem; message: string; since: number; scope: 'flow' | 'account' | 'installation' };
   /** Epoch ms at which the condition was detected. */
   detectedAt: number;
 }
@@ -53,6 +67,7 @@ export const ALERT_TITLES: Record<AlertKind, string> = {
   failed: 'FAILED',
   stalled: 'STALLED',
   recovered: 'RECOVERED',
+  'unknown-outcome': 'UNKNOWN OUTCOME',
   'monitor-error': 'MONITOR ERROR',
   'monitor-recovered': 'MONITOR RECOVERED',
   test: 'TEST',

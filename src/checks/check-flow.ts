@@ -3,16 +3,19 @@ import type { Alert, MonitorProblem } from '../alerts/alert.ts';
 import { detectMonitorEvents, type CheckResult } from '../detection/detect-monitor-events.ts';
 import { detectRunEvents, fetchWindowStart, type DetectionSettings } from '../detection/detect-run-events.ts';
 import type { FlowState } from '../detection/flow-state.ts';
+import type { Anomaly } from '../portable/anomaly.ts';
+import { MAX_PAGE_SIZE } from '../portable/list-run-attempts.ts';
 import { PortableApiError } from '../portable/portable-error.ts';
 import type { RunAttempt } from '../portable/run-attempt.ts';
 import type { AccountState, FlowStateStore } from '../state/flow-state-store.ts';
+import { WORKER_CLOCK, type PortableClock } from './portable-clock.ts';
 
 /** The part of the Portable client a check uses. */
 export interface CheckClient {
   listRunAttempts(
     flowId: number,
-    options: { since?: number; signal?: AbortSignal },
-  ): Promise<{ attempts: RunAttempt[]; requests: number; anomalies: string[] }>;
+    options: { since?: number; pageSize?: number; signal?: AbortSignal },
+  ): Promise<{ attempts: RunAttempt[]; requests: number; anomalies: Anomaly[] }>;
   getFlow(flowId: number, options?: { signal?: AbortSignal }): Promise<{ displayName?: string | undefined }>;
 }
 
@@ -29,6 +32,10 @@ export interface CheckDependencies {
   log: Logger;
   /** Identifies this process in per-flow locks. */
   owner: string;
+  /** Portable's clock, learned from its answers; default the worker's own. */
+  clock?: PortableClock;
+  /** Told when a check finds that Redis lost the installation's state (the marker is gone or another one). */
+  onStateMoved?: () => void;
 }
 
 export interface CheckTarget extends DetectionSettings {
@@ -42,7 +49,15 @@ export interface CheckTarget extends DetectionSettings {
 
 export type CheckReport =
   | { outcome: 'skipped'; reason: string }
-  | { outcome: 'ok' | 'alerted'; alerts: Alert[]; requests: number; anomalies: string[]; committed: boolean }
+  | {
+      outcome: 'ok' | 'alerted';
+      alerts: Alert[];
+      requests: number;
+      /** Everything odd in the answer; `newAnomalies` only what this flow's checks had not reported before. */
+      anomalies: Anomaly[];
+      newAnomalies: Anomaly[];
+      committed: boolean;
+    }
   | { outcome: 'error'; alerts: Alert[]; problem: MonitorProblem; message: string; committed: boolean };
 
 /**
@@ -71,8 +86,14 @@ export async function checkFlow(
     return checkLocked(deps, target, { state, account, dryRun, released: true }, options.signal);
   }
   const begun = await beginWhenFree(deps, target.id, options.signal);
-  if (begun === undefined) return { outcome: 'skipped', reason: 'another check of this flow is in progress' };
-  const run: CheckRun = { ...begun, dryRun, released: false };
+  if (begun.outcome === 'busy') return { outcome: 'skipped', reason: 'another check of this flow is in progress' };
+  if (begun.outcome === 'moved') {
+    // On an empty Redis this check would take the flow for new and alert its history again: heal first.
+    deps.onStateMoved?.();
+    return { outcome: 'skipped', reason: 'Redis lost its state since this worker last looked; restoring it first' };
+  }
+  if (begun.outcome === 'settling') return { outcome: 'skipped', reason: "waiting for replicas to restore what Redis lost" };
+  const run: CheckRun = { state: begun.state, account: begun.account, dryRun, released: false };
   const renew = setInterval(() => {
     deps.store.extendLock(target.id, deps.owner, LOCK_TTL_MS).catch((error: unknown) => {
       deps.log.warn({ flowId: target.id, err: error }, 'could not renew the check lock');
@@ -96,7 +117,7 @@ export async function checkFlow(
 async function beginWhenFree(deps: CheckDependencies, flowId: number, signal: AbortSignal | undefined) {
   for (let attempt = 0; ; attempt += 1) {
     const begun = await deps.store.begin(flowId, deps.owner, LOCK_TTL_MS);
-    if (begun !== undefined || attempt >= LEASE_WAITS || signal?.aborted === true) return begun;
+    if (begun.outcome !== 'busy' || attempt >= LEASE_WAITS || signal?.aborted === true) return begun;
     await new Promise((resolve) => setTimeout(resolve, LEASE_WAIT_MS));
   }
 }
@@ -111,19 +132,25 @@ interface CheckRun {
 
 async function checkLocked(deps: CheckDependencies, target: CheckTarget, run: CheckRun, signal: AbortSignal | undefined): Promise<CheckReport> {
   const { state, dryRun } = run;
-  const startedAt = deps.now();
+  const clock = deps.clock ?? WORKER_CLOCK;
+  // The checkpoint is taken before the first request: whatever Portable creates while this check runs (however long
+  // its pages and retries take) lies inside the next check's window.
+  const checkpoint = clock.toPortable(deps.now());
   const flow = { id: target.id, name: target.name ?? String(target.id), ...(target.url === undefined ? {} : { url: target.url }) };
 
   let fetched: Awaited<ReturnType<CheckClient['listRunAttempts']>>;
   try {
-    fetched = await deps.client.listRunAttempts(target.id, { since: fetchWindowStart(state, target, startedAt), ...(signal ? { signal } : {}) });
+    const since = fetchWindowStart(state, target, checkpoint);
+    // A first check reads back as far as unfinished runs are followed: in big pages, once.
+    const pageSize = state.checkpoint === null ? MAX_PAGE_SIZE : undefined;
+    fetched = await deps.client.listRunAttempts(target.id, { since, ...(pageSize ? { pageSize } : {}), ...(signal ? { signal } : {}) });
   } catch (error) {
     if (!(error instanceof PortableApiError) || error.kind === 'aborted') throw error;
     return failedCheck(deps, target, run, { ok: false, problem: error.kind, message: error.message });
   }
 
   const now = deps.now();
-  const runs = detectRunEvents({ flow, settings: target, attempts: fetched.attempts, state, now });
+  const runs = detectRunEvents({ flow, settings: target, attempts: fetched.attempts, state, now: clock.toPortable(now), checkpoint });
   const monitor = detectMonitorEvents({ subject: flowSubject(flow), tracker: runs.state, result: { ok: true }, now });
   let next: FlowState = { ...monitor.tracker, lastCheck: { at: now, outcome: 'ok' }, lastSuccessAt: now };
   let alerts = [...runs.alerts, ...monitor.alerts];
@@ -132,9 +159,21 @@ async function checkLocked(deps: CheckDependencies, target: CheckTarget, run: Ch
     const name = target.name ?? next.displayName ?? String(target.id);
     alerts = alerts.map((alert) => ({ ...alert, flow: { ...alert.flow, name } }));
   }
+  const newAnomalies = reportAnomalies(deps, target.id, state, fetched.anomalies);
   const committed = dryRun ? false : await commit(deps, target, run, next, alerts);
   if (!dryRun) await settleAccount(deps, target, run, flow, { ok: true });
-  return { outcome: alerts.length > 0 ? 'alerted' : 'ok', alerts, requests: fetched.requests, anomalies: fetched.anomalies, committed };
+  const outcome = alerts.length > 0 ? 'alerted' : 'ok';
+  return { outcome, alerts, requests: fetched.requests, anomalies: fetched.anomalies, newAnomalies, committed };
+}
+
+/**
+ * Anomalies of an attempt are logged (warn) the first time a check of this flow meets the attempt, and those of
+ * a page (paging cut short) each time: loud enough to be seen, not once per check for as long as Portable sends it.
+ */
+function reportAnomalies(deps: CheckDependencies, flowId: number, state: FlowState, anomalies: readonly Anomaly[]): Anomaly[] {
+  const fresh = anomalies.filter((found) => found.attemptId === undefined || state.known[String(found.attemptId)] === undefined);
+  for (const found of fresh) deps.log.warn({ flowId, kind: found.kind, anomaly: found.message }, "Portable's answer had something unexpected");
+  return fresh;
 }
 
 async function failedCheck(deps: CheckDependencies, target: CheckTarget, run: CheckRun, result: Extract<CheckResult, { ok: false }>): Promise<CheckReport> {

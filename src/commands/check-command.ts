@@ -74,7 +74,7 @@ function printReport(context: CommandContext, flowId: number, report: CheckRepor
     const detail = alert.attempt?.errors[0] ?? alert.monitor?.message ?? '';
     writeLine(context.stdout, `  ${ALERT_TITLES[alert.kind]}: ${alert.flow.name}${attempt}${detail === '' ? '' : ` — ${detail}`}`);
   }
-  if (report.outcome !== 'error') for (const anomaly of report.anomalies) writeLine(context.stdout, `  note: ${anomaly}`);
+  if (report.outcome !== 'error') for (const anomaly of report.anomalies) writeLine(context.stdout, `  note: ${anomaly.message}`);
 }
 
 /** Waits for the queued deliveries; returns how many failed for good. Ones still retrying are left to the worker. */

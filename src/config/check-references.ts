@@ -4,8 +4,8 @@ import type { ConfigIssue } from './describe-issue.ts';
 
 /**
  * Rules that relate one part of the file to another, which the schema checks one value at a time
- * cannot see: flow ids are unique, every `notify` name is defined, email notifiers have an
- * `email:` section to send through.
+ * cannot see: flow ids are unique, every `notify` name is defined, every flow notifies someone,
+ * email notifiers have an `email:` section to send through.
  *
  * They run on the raw data rather than the parsed result, so that they are reported together with
  * every schema problem instead of only once the rest of the file is valid. Anything malformed is
@@ -14,7 +14,7 @@ import type { ConfigIssue } from './describe-issue.ts';
 export function checkReferences(data: unknown): ConfigIssue[] {
   if (!isRecord(data)) return [];
   const flows = Array.isArray(data.flows) ? data.flows : [];
-  return [...duplicateFlowIds(flows), ...undefinedNotifiers(data, flows), ...missingEmailSection(data)];
+  return [...duplicateFlowIds(flows), ...undefinedNotifiers(data, flows), ...unnotifiedFlows(data, flows), ...missingEmailSection(data)];
 }
 
 function duplicateFlowIds(flows: readonly unknown[]): ConfigIssue[] {
@@ -50,6 +50,33 @@ function undefinedNotifiers(data: Record<string, unknown>, flows: readonly unkno
     });
   }
   return issues;
+}
+
+/**
+ * A flow whose notify list ends up empty would be checked and its failures detected, and nobody told: the
+ * worst way to be blind. Its own `notify` wins over `defaults.notify`, even when empty.
+ */
+function unnotifiedFlows(data: Record<string, unknown>, flows: readonly unknown[]): ConfigIssue[] {
+  const fallback = defaultNotify(data.defaults);
+  const section = data.notifiers ?? {};
+  const defined = isRecord(section) ? Object.keys(section) : [];
+  const help = defined.length > 0 ? ` (defined: ${defined.join(', ')})` : ' (none are defined yet: add one under notifiers:)';
+  const issues: ConfigIssue[] = [];
+  flows.forEach((flow, index) => {
+    if (!isRecord(flow)) return;
+    const names = flow.notify === undefined ? fallback : flow.notify;
+    // Anything but a list is malformed, and the schema says so.
+    if (!Array.isArray(names) || names.length > 0) return;
+    issues.push({ path: ['flows', index], message: `its alerts would reach nobody; add notify: [...] here or under defaults${help}` });
+  });
+  return issues;
+}
+
+/** `defaults.notify` as written: none when the section or the key is left out, as the schema's default. */
+function defaultNotify(defaults: unknown): unknown {
+  if (defaults == null) return [];
+  if (!isRecord(defaults)) return undefined;
+  return defaults.notify === undefined ? [] : defaults.notify;
 }
 
 function missingEmailSection(data: Record<string, unknown>): ConfigIssue[] {

@@ -18,6 +18,8 @@ export type ReloadTrigger = 'file-change' | 'signal';
 export type ReloadOutcome =
   | { result: 'applied'; added: number; updated: number; removed: number }
   | { result: 'unchanged' }
+  /** After a refusal, the file is back to exactly the config running: nothing to apply, nothing refused any more. */
+  | { result: 'restored' }
   | { result: 'refused'; problems: string[] };
 
 export interface ConfigReloaderOptions {
@@ -46,6 +48,8 @@ export interface ConfigReloader {
 export function createConfigReloader(options: ConfigReloaderOptions): ConfigReloader {
   const { path, log } = options;
   let appliedHash = options.initialText === undefined ? undefined : hash(options.initialText);
+  // Whether the last outcome was a refusal: the file then differs from the config running, until it matches again.
+  let refusalStands = false;
   // Reloads run one at a time, in order; a burst of events collapses into the reloads still needed.
   let chain: Promise<unknown> = Promise.resolve();
   let watcher: FSWatcher | undefined;
@@ -55,7 +59,7 @@ export function createConfigReloader(options: ConfigReloaderOptions): ConfigRelo
 
   async function reloadNow(trigger: ReloadTrigger): Promise<ReloadOutcome> {
     const text = await readFile(path, 'utf8').catch(() => undefined);
-    if (text !== undefined && trigger === 'file-change' && hash(text) === appliedHash) return { result: 'unchanged' };
+    if (text !== undefined && trigger === 'file-change' && hash(text) === appliedHash) return unchangedOrRestored();
     const loaded = text === undefined ? await loadConfig(path, options.env) : parseConfig(text, options.env, path);
     if (!loaded.ok) return refuse(trigger, loaded.problems);
     let report: Awaited<ReturnType<ConfigReloaderOptions['apply']>>;
@@ -65,12 +69,22 @@ export function createConfigReloader(options: ConfigReloaderOptions): ConfigRelo
       return refuse(trigger, [`could not apply the config: ${error instanceof Error ? error.message : String(error)}`]);
     }
     if (text !== undefined) appliedHash = hash(text);
+    refusalStands = false;
     const outcome = { result: 'applied', added: report.added.length, updated: report.updated.length, removed: report.removed.length } as const;
     log.info({ trigger, path, flows: loaded.config.flows.length, ...outcome }, 'config reloaded');
     return outcome;
   }
 
+  /** A refused edit undone (the file put back as it was) ends the refusal as surely as a reload that applies. */
+  function unchangedOrRestored(): ReloadOutcome {
+    if (!refusalStands) return { result: 'unchanged' };
+    refusalStands = false;
+    log.info({ path }, 'config file matches the running config again; the refusal is over');
+    return { result: 'restored' };
+  }
+
   function refuse(trigger: ReloadTrigger, problems: string[]): ReloadOutcome {
+    refusalStands = true;
     for (const problem of problems) log.error({ path, problem }, 'config problem');
     log.error({ trigger, path, problems: problems.length }, 'config reload refused; still running the previous config');
     return { result: 'refused', problems };
@@ -93,6 +107,7 @@ export function createConfigReloader(options: ConfigReloaderOptions): ConfigRelo
       (error: unknown) => {
         // reloadNow catches what it expects; anything else is a bug, reported but never fatal to the worker.
         log.error({ err: error, path }, 'config reload failed');
+        refusalStands = true;
         const outcome: ReloadOutcome = { result: 'refused', problems: [String(error)] };
         options.onResult?.(outcome);
         return outcome;

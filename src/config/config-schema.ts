@@ -61,7 +61,11 @@ const defaultsSchema = closedObject({
   maxRuntime: maxRuntime.prefault('2h'),
   /** How far back the first check of a flow looks; 0 = only runs that start later. Default 24h. */
   backfill: backfill.prefault('24h'),
-  /** Names of notifiers (under `notifiers:`) that get this flow's alerts. Default none. */
+  /**
+   * Names of notifiers (under `notifiers:`) that get this flow's alerts. Default none, yet every flow must
+   * end up with at least one, from here or from its own `notify` (check-references.ts refuses a flow
+   * whose alerts would reach nobody).
+   */
   notify: notify.prefault([]),
   /** Whether to announce that a flow recovered. Default true. */
   sendOnResolved: flag.prefault(true),
@@ -99,12 +103,22 @@ const portableSchema = closedObject(
 
 const emailAddress = z.string().refine(isEmailAddress, '{value} is not an email address');
 
+/**
+ * One Slack mention as Slack's own syntax writes it; the mention is the one text sent unescaped, so nothing
+ * else may pass: `@here` or a name would show as plain text and ping nobody.
+ */
+const SLACK_MENTION = String.raw`<(?:!here|!channel|!everyone|@[UW][A-Z0-9]+|!subteam\^S[A-Z0-9]+)(?:\|[^<>|\n]+)?>`;
+const SLACK_MENTIONS = new RegExp(`^${SLACK_MENTION}(?: +${SLACK_MENTION})*$`);
+const NOT_MENTION =
+  '{value} is not a Slack mention (write <!here>, <!channel>, <!everyone>, a user as <@U012AB3CD>, ' +
+  'a user group as <!subteam^S012AB3CD>, each optionally with a |label before the >; several separated by spaces)';
+
 const slackNotifierSchema = closedObject({
   type: z.literal('slack'),
   /** Slack incoming-webhook URL. Required; a secret. */
   webhookUrl: z.string({ error: missing('add webhookUrl: "${SLACK_WEBHOOK_URL}"') }).refine(isHttpUrl, 'is not an http(s) URL'),
-  /** Text put before the alert, e.g. `<!here>`. Default: none. */
-  mention: text.optional(),
+  /** Slack mentions put before the alert, e.g. `<!here>` or `<@U012AB3CD> <!subteam^S012AB3CD>`. Default: none. */
+  mention: text.pipe(z.string().regex(SLACK_MENTIONS, NOT_MENTION)).optional(),
 });
 
 const emailNotifierSchema = closedObject({
@@ -138,6 +152,31 @@ const emailSchema = closedObject({
     .refine(isMailbox, '{value} is not an email address (write alerts@example.com or "Name <alerts@example.com>")'),
 });
 
+/**
+ * A notifier's name becomes part of its BullMQ job ids (`<alert key>.<name>`), which must not hold `:`, and
+ * a label of its metrics: letters, digits, `-` and `_` are safe everywhere. Checked beside the record rather
+ * than as its key schema so that a bad name does not hide the problems of the notifier itself.
+ */
+const NOTIFIER_NAME = /^[A-Za-z0-9_-]+$/;
+
+function refuseBadNames(notifiers: Record<string, unknown>, context: z.RefinementCtx): void {
+  for (const name of Object.keys(notifiers)) {
+    if (NOTIFIER_NAME.test(name)) continue;
+    const fixed =
+      name
+        .normalize('NFKD')
+        .replace(/[\u0300-\u036f]/g, '')
+        .replace(/[^A-Za-z0-9_-]+/g, '-')
+        .replace(/^-+|-+$/g, '') || 'oncall';
+    const message = `a notifier name may hold only letters (a-z, A-Z), digits, - and _ (rename it, e.g. to "${fixed}", and in every notify list that names it)`;
+    context.addIssue({ code: 'custom', path: [name], message, input: name });
+  }
+}
+
+function isRecordPayload(payload: { value: unknown }): boolean {
+  return typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value);
+}
+
 /** An empty section (every key commented out) reads as null; treat it as absent. */
 const orEmpty = <Value>(fallback: Value) => (value: unknown) => value ?? fallback;
 
@@ -145,8 +184,8 @@ const orEmpty = <Value>(fallback: Value) => (value: unknown) => value ?? fallbac
 export const configFileSchema = closedObject({
   portable: portableSchema,
   defaults: z.preprocess(orEmpty({}), defaultsSchema),
-  /** Where alerts go, by the name flows use in `notify`. Default: none. */
-  notifiers: z.preprocess(orEmpty({}), z.record(z.string(), notifierSchema)),
+  /** Where alerts go, by the name flows use in `notify`: letters, digits, `-` and `_`. Default: none. */
+  notifiers: z.preprocess(orEmpty({}), z.record(z.string(), notifierSchema).check(z.superRefine(refuseBadNames, { when: isRecordPayload }))),
   /** How email is sent. Required when an email notifier exists. */
   email: z.preprocess(orEmpty(undefined), emailSchema.optional()),
   /** The flows to watch. Required, at least one. */

@@ -38,21 +38,53 @@ const DAY_S = 24 * 3600;
 export function createAlertSink(queue: Queue<NotificationJobData>): AlertSink {
   return {
     async enqueue(items) {
-      const jobs = items.flatMap(({ alert, notifiers }) =>
-        notifiers.map((notifier) => ({
-          name: alert.kind,
-          data: { alert, notifier },
-          opts: {
-            jobId: notificationJobId(alert.key, notifier),
-            attempts: DELIVERY_ATTEMPTS,
-            backoff: { type: DELIVERY_BACKOFF },
-            // Kept long enough that a check repeated after a crash finds the job and does not queue it again.
-            removeOnComplete: { age: 7 * DAY_S, count: 50_000 },
-            removeOnFail: { age: 30 * DAY_S },
-          },
-        })),
-      );
-      if (jobs.length > 0) await queue.addBulk(jobs);
+      const jobs = items.flatMap(({ alert, notifiers }) => notifiers.map((notifier) => notificationJob(alert, notifier)));
+      if (jobs.length === 0) return;
+      try {
+        await queue.addBulk(jobs);
+      } catch {
+        await addEachJob(queue, jobs);
+      }
     },
   };
+}
+
+type NotificationJob = Parameters<Queue<NotificationJobData>['addBulk']>[0][number] & { data: NotificationJobData };
+
+function notificationJob(alert: Alert, notifier: string): NotificationJob {
+  return {
+    name: alert.kind,
+    data: { alert, notifier },
+    opts: {
+      jobId: notificationJobId(alert.key, notifier),
+      attempts: DELIVERY_ATTEMPTS,
+      backoff: { type: DELIVERY_BACKOFF },
+      // Kept long enough that a check repeated after a crash finds the job and does not queue it again.
+      removeOnComplete: { age: 7 * DAY_S, count: 50_000 },
+      removeOnFail: { age: 30 * DAY_S },
+    },
+  };
+}
+
+/**
+ * The bulk add is all or nothing, so one job BullMQ refuses would take every other notifier's alert with it.
+ * Each job is then added on its own: every one that can be queued is (a fixed job id makes a job the bulk
+ * add did store a no-op), and the call still fails, so the check does not move its checkpoint and the
+ * failed ones are tried again at the next check.
+ */
+async function addEachJob(queue: Queue<NotificationJobData>, jobs: readonly NotificationJob[]): Promise<void> {
+  const results = await Promise.allSettled(jobs.map((job) => queue.add(job.name, job.data, job.opts)));
+  const failed = jobs.filter((_, index) => results[index]?.status === 'rejected');
+  if (failed.length === 0) return;
+  const first = results.find((result) => result.status === 'rejected');
+  const notifiers = [...new Set(failed.map((job) => JSON.stringify(job.data.notifier)))];
+  const alerts = [...new Set(failed.map((job) => job.data.alert.key))];
+  // Alert keys and notifier names hold no secret; BullMQ's and Redis' messages name neither URLs nor tokens.
+  const what = `${alerts.length === 1 ? 'alert' : 'alerts'} ${alerts.join(', ')} for ${notifiers.length === 1 ? 'notifier' : 'notifiers'} ${notifiers.join(', ')}`;
+  throw new Error(`could not queue ${what}: ${reason(first)}`, { cause: first?.reason });
+}
+
+function reason(result: PromiseSettledResult<unknown> | undefined): string {
+  if (result?.status !== 'rejected') return 'unknown error';
+  return result.reason instanceof Error ? result.reason.message : String(result.reason);
 }

@@ -24,21 +24,32 @@ export interface FlowIdentity {
 /** Re-read this much before the checkpoint, so an attempt stamped slightly in the past by Portable's clock is not missed. */
 export const CHECKPOINT_OVERLAP_MS = 5 * 60_000;
 
-/** An attempt still unfinished after this long is no longer re-read (it was alerted as stalled long ago). */
+/**
+ * How long an unfinished attempt is followed. One still unfinished after this (or no longer reported by Portable
+ * for this long) is let go with a `monitor-error` alert saying so; the first check of a flow looks back this far
+ * for runs still unfinished, whatever `backfill` says.
+ */
 export const MAX_TRACKED_AGE_MS = 7 * 24 * 3_600_000;
 
-/** Attempts created before this and not already known are history: read, never alerted. */
+/**
+ * Requests reach back this far before the oldest unfinished attempt, so a Portable that treats `startTime` as
+ * exclusive (or stamps it a moment differently) still returns it.
+ */
+export const UNFINISHED_MARGIN_MS = 60_000;
+
+/** Finished attempts created before this and not already known are history: read, never alerted. */
 export function freshWindowStart(state: FlowState, settings: DetectionSettings, now: number): number {
   return state.checkpoint === null ? now - settings.backfill : state.checkpoint - CHECKPOINT_OVERLAP_MS;
 }
 
-/** What the next check must ask Portable for: the fresh window, widened to the oldest attempt still unfinished. */
+/**
+ * What the next check must ask Portable for: the fresh window, widened to a margin before the oldest attempt still
+ * unfinished. A first check also reaches back for runs that were already unfinished when watching began.
+ */
 export function fetchWindowStart(state: FlowState, settings: DetectionSettings, now: number): number {
-  let start = freshWindowStart(state, settings, now);
+  let start = state.checkpoint === null ? now - Math.max(settings.backfill, MAX_TRACKED_AGE_MS) : freshWindowStart(state, settings, now);
   for (const known of Object.values(state.known)) {
-    if (!isFinished(known) && known.createdAt < start && now - known.createdAt <= MAX_TRACKED_AGE_MS) {
-      start = known.createdAt;
-    }
+    if (!isFinished(known)) start = Math.min(start, known.createdAt - UNFINISHED_MARGIN_MS);
   }
   return start;
 }
@@ -48,54 +59,81 @@ export interface DetectionResult {
   state: FlowState;
 }
 
+/**
+ * `now` and `checkpoint` are on Portable's clock (the worker's, corrected by the skew its answers show):
+ * `checkpoint` is when the check began, before its first request, so whatever Portable created while the check
+ * ran is inside the next check's window however long this one took.
+ */
 export function detectRunEvents(input: {
   flow: FlowIdentity;
   settings: DetectionSettings;
   attempts: readonly RunAttempt[];
   state: FlowState;
   now: number;
+  checkpoint: number;
 }): DetectionResult {
   const { flow, settings, state, now } = input;
   const freshStart = freshWindowStart(state, settings, now);
-  const nextFreshStart = now - CHECKPOINT_OVERLAP_MS;
+  const nextFreshStart = input.checkpoint - CHECKPOINT_OVERLAP_MS;
   const alerts: Alert[] = [];
   const known: Record<string, KnownAttempt> = {};
+  const answered = new Set<string>();
   let incident = state.incident;
 
   // Oldest first, so a failure followed by a success in one batch reads as failed, then recovered.
   const attempts = [...input.attempts].sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
   for (const attempt of attempts) {
-    const previous = state.known[String(attempt.id)];
-    if (previous === undefined && attempt.createdAt < freshStart) continue;
-    const alreadyFinished = previous !== undefined && isFinished(previous);
+    const id = String(attempt.id);
+    answered.add(id);
+    const previous = state.known[id];
+    // An unreadable createdAt was stamped with this answer's arrival; the first sighting is the better guess.
+    const createdAt = attempt.createdAtUnreadable && previous !== undefined ? previous.createdAt : attempt.createdAt;
+    const finished = isFinished(attempt);
+    // `backfill` bounds finished history only: a run unfinished when watching begins is followed whatever its age.
+    // History still inside the next check's window is remembered as handled, or that check would alert it.
+    const history = previous === undefined && finished && createdAt < freshStart;
+    const alreadyFinished = history || (previous !== undefined && isFinished(previous));
     let stalledAlerted = previous?.stalledAlerted ?? false;
+    const judged = { ...attempt, createdAt };
 
     if (!alreadyFinished && attempt.state === 'failed') {
-      alerts.push(runAlert('failed', flow, attempt, now));
-      incident = openIncident(incident, 'failed', attempt, now);
+      alerts.push(runAlert('failed', flow, judged, now));
+      incident = openIncident(incident, 'failed', judged, now);
+    } else if (!alreadyFinished && attempt.state === 'unrecognised') {
+      alerts.push(runAlert('unknown-outcome', flow, judged, now));
     } else if (!alreadyFinished && attempt.state === 'succeeded' && incident !== null) {
       // A later run succeeding ends the incident; so does the stalled run itself finishing well.
-      if (attempt.createdAt > incident.attemptCreatedAt || attempt.id === incident.attemptId) {
-        if (settings.sendOnResolved) alerts.push(recoveredAlert(flow, attempt, incident, now));
+      if (createdAt > incident.attemptCreatedAt || attempt.id === incident.attemptId) {
+        if (settings.sendOnResolved) alerts.push(recoveredAlert(flow, judged, incident, now));
         incident = null;
       }
-    } else if (isRunning(attempt) && !stalledAlerted && now - attempt.createdAt > settings.maxRuntime) {
-      alerts.push({ ...runAlert('stalled', flow, attempt, now), maxRuntimeMs: settings.maxRuntime });
-      incident = openIncident(incident, 'stalled', attempt, now);
+    } else if (!finished && !stalledAlerted && now - createdAt > settings.maxRuntime) {
+      // Unknown states count as unfinished: an attempt whose state we cannot read must still not hang unseen.
+      alerts.push({ ...runAlert('stalled', flow, judged, now), maxRuntimeMs: settings.maxRuntime });
+      incident = openIncident(incident, 'stalled', judged, now);
       stalledAlerted = true;
     }
 
-    const keep = isFinished(attempt)
-      ? attempt.createdAt >= nextFreshStart
-      : now - attempt.createdAt <= MAX_TRACKED_AGE_MS;
-    if (keep) known[String(attempt.id)] = { createdAt: attempt.createdAt, state: attempt.state, stalledAlerted };
+    const tracked: KnownAttempt = { createdAt, state: attempt.state, stalledAlerted };
+    if (finished) {
+      // Kept while a later check may read it again; one with a guessed time as long as Portable keeps sending it.
+      if (createdAt >= nextFreshStart || (attempt.createdAtUnreadable && now - createdAt <= MAX_TRACKED_AGE_MS)) known[id] = tracked;
+    } else if (now - createdAt <= MAX_TRACKED_AGE_MS) {
+      known[id] = tracked;
+    } else if (previous !== undefined) {
+      alerts.push(lostTrackAlert(flow, attempt.id, tracked, now, 'still unfinished'));
+    }
   }
 
-  return { alerts, state: { ...state, checkpoint: now, known, incident } };
-}
+  // An unfinished attempt this answer left out (a page cap, an exclusive startTime, a lagging replica) stays
+  // followed: the next answer may hold it again, finished.
+  for (const [id, previous] of Object.entries(state.known)) {
+    if (answered.has(id) || isFinished(previous)) continue;
+    if (now - previous.createdAt <= MAX_TRACKED_AGE_MS) known[id] = previous;
+    else alerts.push(lostTrackAlert(flow, Number(id), previous, now, 'no longer reported by Portable'));
+  }
 
-function isRunning(attempt: RunAttempt): boolean {
-  return attempt.state === 'running' || attempt.state === 'pending';
+  return { alerts, state: { ...state, checkpoint: input.checkpoint, known, incident } };
 }
 
 /** The first failure of an incident is what a recovery refers to; later ones do not move it. */
@@ -104,7 +142,7 @@ function openIncident(current: RunIncident | null, kind: RunIncident['kind'], at
   return { kind, attemptId: attempt.id, attemptCreatedAt: attempt.createdAt, since: attempt.completedAt ?? now };
 }
 
-function runAlert(kind: 'failed' | 'stalled', flow: FlowIdentity, attempt: RunAttempt, now: number): Alert {
+function runAlert(kind: 'failed' | 'stalled' | 'unknown-outcome', flow: FlowIdentity, attempt: RunAttempt, now: number): Alert {
   return { key: `f${flow.id}-a${attempt.id}-${kind}`, kind, flow, attempt: alertAttempt(attempt, now), detectedAt: now };
 }
 
@@ -120,7 +158,7 @@ function recoveredAlert(flow: FlowIdentity, attempt: RunAttempt, incident: RunIn
 }
 
 export function alertAttempt(attempt: RunAttempt, now: number): AlertAttempt {
-  const end = attempt.completedAt ?? (isRunning(attempt) ? now : null);
+  const end = attempt.completedAt ?? (isFinished(attempt) ? null : now);
   return {
     id: attempt.id,
     trigger: attempt.trigger,
@@ -130,5 +168,22 @@ export function alertAttempt(attempt: RunAttempt, now: number): AlertAttempt {
     durationMs: end === null ? null : Math.max(0, end - attempt.createdAt),
     resources: attempt.resources,
     errors: attempt.errors,
+    ...(attempt.unrecognised === undefined ? {} : { unrecognised: attempt.unrecognised }),
+  };
+}
+
+/**
+ * An attempt followed for MAX_TRACKED_AGE_MS and still not seen finished is let go, loudly: whatever it does next
+ * (fail, finally) would otherwise go unseen without anyone knowing the worker stopped looking.
+ */
+function lostTrackAlert(flow: FlowIdentity, attemptId: number, known: KnownAttempt, now: number, why: string): Alert {
+  const age = Math.round((now - known.createdAt) / 86_400_000);
+  const message = `lost track of attempt ${attemptId}: ${why} ${age} days after it was created (last seen ${known.state}); portable-watch no longer follows it`;
+  return {
+    key: `f${flow.id}-a${attemptId}-lost-track`,
+    kind: 'monitor-error',
+    flow,
+    monitor: { problem: 'lost-track', message, since: known.createdAt, scope: 'flow' },
+    detectedAt: now,
   };
 }

@@ -1,25 +1,36 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Logger } from 'pino';
 import type { AlertKind } from '../alerts/alert.ts';
 import type { RequestInfo } from '../portable/get-json.ts';
+import { registerProbeGauges } from './probe-gauges.ts';
+import type { MetricsProbes } from './probe-rounds.ts';
 
 /**
  * Everything the worker counts, in one registry per process (not prom-client's global one, so tests and the
  * demo can run several services side by side). Labels stay bounded: outcome, kind, notifier, error class and
- * flow id, never an attempt id or a URL.
+ * flow id, never an attempt id or a URL. Ours are prefixed `portable_watch_`; prom-client's default process
+ * metrics keep their usual `process_*` and `nodejs_*` names, which Node dashboards expect.
  */
 
+export type { MetricsProbes } from './probe-rounds.ts';
 export type CheckOutcomeLabel = 'ok' | 'alerted' | 'error' | 'skipped' | 'aborted' | 'crashed';
 export type DeliveryOutcomeLabel = 'delivered' | 'already-delivered' | 'retry' | 'wait' | 'give-up' | 'crashed';
 export type ReloadResult = 'success' | 'failure';
 
-/** What /metrics reads from outside this process at scrape time (queues and Redis), answered fresh each scrape. */
-export interface MetricsProbes {
-  notificationJobs(): Promise<Record<string, number>>;
-  checkJobs(): Promise<Record<string, number>>;
-  /** Epoch ms when the oldest notification still waiting (to be sent or retried) was queued; null when none. */
-  oldestWaitingNotification(): Promise<number | null>;
-  /** Epoch ms of the last successful check of each configured flow that has had one. */
-  lastSuccessfulChecks(): Promise<Map<number, number>>;
+/** Scrapes within this long of the last round of Redis reads get its readings instead of reading again. */
+export const PROBE_INTERVAL_MS = 5_000;
+/** A scrape waits this long at most for Redis; slower probes keep their previous readings (and count as errors). */
+export const PROBE_WAIT_MS = 2_000;
+
+export interface WorkerMetricsOptions {
+  now?: () => number;
+  version?: string;
+  /** Default `PROBE_INTERVAL_MS`; tests shorten it. */
+  probeIntervalMs?: number;
+  /** Default `PROBE_WAIT_MS`. */
+  probeWaitMs?: number;
+  /** Where a failing probe is reported (once when it starts failing, once when it recovers). */
+  log?: Pick<Logger, 'warn' | 'info'>;
 }
 
 export interface WorkerMetrics {
@@ -29,18 +40,24 @@ export interface WorkerMetrics {
   alertRaised(kind: AlertKind): void;
   notificationSettled(kind: AlertKind, notifier: string, outcome: DeliveryOutcomeLabel): void;
   configReloaded(result: ReloadResult, at: number): void;
+  /** Something in Portable's answers the worker did not understand or had to work around. */
+  anomalyObserved(kind: string): void;
+  /** Portable's clock minus the worker's, in seconds, from the Date header of an answer. */
+  clockSkewObserved(seconds: number): void;
+  /** The watchdog recreated the BullMQ workers and connections because no check completed. */
+  workerRestarted(): void;
+  /** Redis had lost its state (schedules, checkpoints) and the worker rebuilt it. */
+  stateLost(): void;
   /** Connects the scrape-time gauges; until then they report nothing. */
   setProbes(probes: MetricsProbes): void;
   render(): Promise<string>;
   readonly contentType: string;
 }
 
-export function createWorkerMetrics(options: { now?: () => number; version?: string } = {}): WorkerMetrics {
-  const now = options.now ?? Date.now;
+export function createWorkerMetrics(options: WorkerMetricsOptions = {}): WorkerMetrics {
   const registry = new Registry();
   const registers = [registry];
-  collectDefaultMetrics({ register: registry, prefix: 'portable_watch_' });
-  let probes: MetricsProbes | undefined;
+  collectDefaultMetrics({ register: registry });
 
   new Gauge({ name: 'portable_watch_build_info', help: 'Always 1; the version label says which build runs.', labelNames: ['version'], registers })
     .set({ version: options.version ?? 'unknown' }, 1);
@@ -81,48 +98,32 @@ export function createWorkerMetrics(options: { now?: () => number; version?: str
   lastReloadSuccessful.set(1);
   const lastReloadAt = new Gauge({ name: 'portable_watch_config_last_reload_timestamp_seconds', help: 'When the config was last reloaded or refused.', registers });
 
-  new Gauge({
-    name: 'portable_watch_notification_queue_jobs',
-    help: 'Notification jobs by state (waiting and delayed ones are alerts not yet delivered).',
-    labelNames: ['state'],
+  const anomalies = new Counter({
+    name: 'portable_watch_anomalies_total',
+    help: "Things in Portable's answers the worker did not understand or had to work around, by kind.",
+    labelNames: ['kind'],
     registers,
-    async collect() {
-      if (probes === undefined) return;
-      for (const [state, count] of Object.entries(await probes.notificationJobs())) this.set({ state }, count);
-    },
   });
-  new Gauge({
-    name: 'portable_watch_check_queue_jobs',
-    help: 'Check jobs by state; a growing waiting count means checks fall behind their schedules.',
-    labelNames: ['state'],
+  const clockSkew = new Gauge({
+    name: 'portable_watch_clock_skew_seconds',
+    help: "Portable's clock minus the worker's, from the Date header of its answers (0 until the first).",
     registers,
-    async collect() {
-      if (probes === undefined) return;
-      for (const [state, count] of Object.entries(await probes.checkJobs())) this.set({ state }, count);
-    },
   });
-  new Gauge({
-    name: 'portable_watch_notification_oldest_waiting_seconds',
-    help: 'Age of the oldest alert still waiting to be delivered (0 when none waits).',
+  const restarts = new Counter({
+    name: 'portable_watch_worker_restarts_total',
+    help: 'Times the watchdog recreated the BullMQ workers and connections because no check completed.',
     registers,
-    async collect() {
-      if (probes === undefined) return;
-      const oldest = await probes.oldestWaitingNotification();
-      this.set(oldest === null ? 0 : Math.max(0, (now() - oldest) / 1000));
-    },
   });
-  new Gauge({
-    name: 'portable_watch_flow_last_success_age_seconds',
-    help: 'Seconds since the last successful check of each flow (absent until its first one).',
-    labelNames: ['flow'],
+  const statesLost = new Counter({
+    name: 'portable_watch_redis_state_lost_total',
+    help: 'Times the worker found that Redis had lost its state (schedules, checkpoints) and rebuilt it.',
     registers,
-    async collect() {
-      if (probes === undefined) return;
-      // Rebuilt each scrape, so a flow removed from the config stops being reported.
-      this.reset();
-      const at = now();
-      for (const [flowId, checkedAt] of await probes.lastSuccessfulChecks()) this.set({ flow: String(flowId) }, Math.max(0, (at - checkedAt) / 1000));
-    },
+  });
+  const probeGauges = registerProbeGauges(registers, {
+    now: options.now ?? Date.now,
+    intervalMs: options.probeIntervalMs ?? PROBE_INTERVAL_MS,
+    waitMs: options.probeWaitMs ?? PROBE_WAIT_MS,
+    ...(options.log ? { log: options.log } : {}),
   });
 
   return {
@@ -148,9 +149,19 @@ export function createWorkerMetrics(options: { now?: () => number; version?: str
       lastReloadSuccessful.set(result === 'success' ? 1 : 0);
       lastReloadAt.set(at / 1000);
     },
-    setProbes(next) {
-      probes = next;
+    anomalyObserved(kind) {
+      anomalies.inc({ kind });
     },
+    clockSkewObserved(seconds) {
+      clockSkew.set(seconds);
+    },
+    workerRestarted() {
+      restarts.inc();
+    },
+    stateLost() {
+      statesLost.inc();
+    },
+    setProbes: (probes) => probeGauges.setProbes(probes),
     render: () => registry.metrics(),
   };
 }

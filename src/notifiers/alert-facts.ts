@@ -17,7 +17,12 @@ const MONITOR_PROBLEMS: Record<MonitorProblem, string> = {
   transient: 'Portable keeps failing to answer',
   malformed: 'Portable answered with data portable-watch cannot read',
   'bad-request': 'Portable rejected the request (400)',
+  'lost-track': 'an unfinished attempt can no longer be followed',
+  'state-lost': "Redis lost portable-watch's state",
 };
+
+/** Problems announced once, as a notice with its own words, rather than as an incident that later recovers. */
+const NOTICES: ReadonlySet<MonitorProblem> = new Set(['lost-track', 'state-lost']);
 
 /** `FAILED: Events to Snowflake`. */
 export function alertHeadline(alert: Alert): string {
@@ -28,7 +33,8 @@ export function alertHeadline(alert: Alert): string {
 export function alertSummary(alert: Alert): string {
   const attempt = alert.attempt ? ` — attempt ${alert.attempt.id}` : '';
   const test = alert.kind === 'test' ? ' — a test alert, nothing is wrong' : '';
-  return `${alertHeadline(alert)} (flow ${alert.flow.id})${attempt}${test}`;
+  const flow = alert.monitor?.scope === 'installation' ? '' : ` (flow ${alert.flow.id})`;
+  return `${alertHeadline(alert)}${flow}${attempt}${test}`;
 }
 
 /** What happened, as a sentence a person reads first. */
@@ -36,6 +42,7 @@ export function alertSentence(alert: Alert): string {
   const { flow, attempt } = alert;
   const subject = attempt ? `Attempt ${attempt.id} of ${flow.name}` : flow.name;
   const checked = alert.monitor?.scope === 'account' ? 'the Portable account' : flow.name;
+  if (alert.monitor !== undefined && NOTICES.has(alert.monitor.problem)) return `${capitalise(alert.monitor.message)}.`;
   switch (alert.kind) {
     case 'failed':
       return `${subject} failed.`;
@@ -50,6 +57,8 @@ export function alertSentence(alert: Alert): string {
     }
     case 'recovered':
       return `${flow.name} succeeded again${attempt ? ` (attempt ${attempt.id})` : ''}.`;
+    case 'unknown-outcome':
+      return `${subject} finished with an outcome portable-watch does not know: ${attempt?.unrecognised ?? 'unreadable'}. Look at the run in Portable.`;
     case 'monitor-error':
       return `portable-watch cannot check ${checked}: ${describeProblem(alert.monitor?.problem)}.`;
     case 'monitor-recovered':
@@ -59,9 +68,17 @@ export function alertSentence(alert: Alert): string {
   }
 }
 
+/** The monitor error's own text, shown as details; undefined when empty or already the sentence (a notice). */
+export function monitorDetails(alert: Alert): string | undefined {
+  const monitor = alert.monitor;
+  if (monitor === undefined || monitor.message === '' || NOTICES.has(monitor.problem)) return undefined;
+  return monitor.message;
+}
+
 /** The label/value pairs shown for an alert: only those that are known for it, most important first. */
 export function alertFacts(alert: Alert): AlertFact[] {
-  const facts: AlertFact[] = [{ label: 'Flow', value: `${alert.flow.name} (${alert.flow.id})` }];
+  // An alert about the whole installation (Redis lost its state) names no flow.
+  const facts: AlertFact[] = alert.monitor?.scope === 'installation' ? [] : [{ label: 'Flow', value: `${alert.flow.name} (${alert.flow.id})` }];
   if (alert.attempt) facts.push(...attemptFacts(alert.attempt));
   if (alert.maxRuntimeMs !== undefined) facts.push({ label: 'Max runtime', value: formatDuration(alert.maxRuntimeMs) });
   if (alert.resolves) {
@@ -94,9 +111,15 @@ function monitorFacts(alert: Alert): AlertFact[] {
   }
   return [
     { label: 'Problem', value: describeProblem(problem) },
-    { label: 'Scope', value: scope === 'account' ? 'the whole account' : 'this flow' },
+    { label: 'Scope', value: SCOPES[scope] },
     { label: 'Since', value: formatTime(since) },
   ];
+}
+
+const SCOPES = { flow: 'this flow', account: 'the whole account', installation: 'every watched flow' } as const;
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function describeProblem(problem: MonitorProblem | undefined): string {

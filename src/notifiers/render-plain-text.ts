@@ -1,5 +1,5 @@
 import type { Alert } from '../alerts/alert.ts';
-import { alertFacts, alertSentence, alertSummary, cleanText, describeResource, flowLink, oneLine } from './alert-facts.ts';
+import { alertFacts, alertSentence, alertSummary, cleanText, describeResource, flowLink, monitorDetails, oneLine } from './alert-facts.ts';
 
 /** Beyond this a message stops being read; the rest is one click away in Portable. */
 const MAX_ERRORS = 50;
@@ -47,8 +47,9 @@ function errorLines(alert: Alert): string[] {
 }
 
 function detailLines(alert: Alert): string[] {
-  if (!alert.monitor || alert.monitor.message === '') return [];
-  return ['Details:', indentBlock(cut(cleanText(alert.monitor.message), MAX_ERROR_CHARS), INDENT)];
+  const details = monitorDetails(alert);
+  if (details === undefined) return [];
+  return ['Details:', indentBlock(cut(cleanText(details), MAX_ERROR_CHARS), INDENT)];
 }
 
 function linkLines(alert: Alert): string[] {

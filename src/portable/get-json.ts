@@ -27,6 +27,10 @@ export interface RequestInfo {
   errorKind?: PortableErrorKind;
   /** 1 for the first request of a call, 2 for its first retry, and so on. */
   attempt: number;
+  /** Portable's clock: its `Date` header (whole seconds), when an answer carried a readable one. */
+  serverDate?: number;
+  /** Our clock when the answer (or the failure) arrived. */
+  receivedAt: number;
 }
 
 export interface GetJsonSettings {
@@ -46,12 +50,14 @@ export interface JsonAnswer {
   path: string;
   /** HTTP requests made, retries included. */
   requests: number;
+  /** Our clock when the answer arrived. */
+  receivedAt: number;
 }
 
 export type GetJson = (path: string, signal?: AbortSignal) => Promise<JsonAnswer>;
 
 type Attempt =
-  | { outcome: 'answer'; status: number; text: string; retryAfter: string | string[] | undefined }
+  | { outcome: 'answer'; status: number; text: string; retryAfter: string | string[] | undefined; date: string | undefined }
   | { outcome: 'no-answer'; error: PortableApiError };
 
 /** `path` starts with `/v2/` and may carry a query string. */
@@ -65,15 +71,19 @@ export function createGetJson(settings: GetJsonSettings): GetJson {
       if (signal?.aborted === true) throw abortedError(shownPath);
       const started = performance.now();
       const result = await sendOnce(settings, `${base}${path}`, shownPath, attempt, signal);
+      const receivedAt = settings.now();
       const step = decide(result, settings, shownPath, attempt);
+      const serverDate = result.outcome === 'answer' && result.date !== undefined ? Date.parse(result.date) : Number.NaN;
       report(settings.onRequest, {
         path: shownPath,
         durationMs: Math.round(performance.now() - started),
         attempt,
+        receivedAt,
         ...(result.outcome === 'answer' ? { status: result.status } : {}),
+        ...(Number.isFinite(serverDate) ? { serverDate } : {}),
         ...(step.next === 'return' ? {} : { errorKind: step.error.kind }),
       });
-      if (step.next === 'return') return { body: step.body, path: shownPath, requests: attempt };
+      if (step.next === 'return') return { body: step.body, path: shownPath, requests: attempt, receivedAt };
       if (step.next === 'throw') throw step.error;
       try {
         await settings.sleep(step.waitMs, signal);
@@ -135,7 +145,7 @@ async function sendOnce(
       responseType: 'text',
       ...(signal === undefined ? {} : { signal }),
     });
-    return { outcome: 'answer', status: response.statusCode, text: response.body, retryAfter: response.headers['retry-after'] };
+    return { outcome: 'answer', status: response.statusCode, text: response.body, retryAfter: response.headers['retry-after'], date: response.headers.date };
   } catch (error) {
     return { outcome: 'no-answer', error: classifyFailure(error, settings, shownPath, attempt, signal) };
   }

@@ -5,6 +5,7 @@
  * item); a page with no new ids ends the list (a server ignoring limit/offset would return the same page
  * forever); and a page cap bounds the worst case.
  */
+import { anomaly, type Anomaly } from './anomaly.ts';
 import type { RunAttempt } from './run-attempt.ts';
 import type { GetJson } from './get-json.ts';
 import { formatTimestamp } from './parse-timestamp.ts';
@@ -28,7 +29,7 @@ export interface RunAttemptList {
   /** HTTP requests made, retries included. */
   requests: number;
   /** Things we did not understand or had to work around, e.g. `attempt 658423: unknown lifecycle "queued"`. */
-  anomalies: string[];
+  anomalies: Anomaly[];
 }
 
 export const DEFAULT_PAGE_SIZE = 100;
@@ -37,7 +38,7 @@ export const MAX_PAGE_SIZE = 1000;
 interface PagingState {
   seenIds: Set<number>;
   attempts: RunAttempt[];
-  anomalies: string[];
+  anomalies: Anomaly[];
   requests: number;
 }
 
@@ -56,17 +57,19 @@ export async function listRunAttemptPages(
   let offset = 0;
   for (let page = 1; ; page += 1) {
     if (page > maxPages) {
-      state.anomalies.push(`stopped after ${maxPages} pages of ${limit}; older attempts were not read`);
+      state.anomalies.push(anomaly('paging', `stopped after ${maxPages} pages of ${limit}; older attempts were not read`));
       break;
     }
     const answer = await getJson(runPath(flowId, { limit, offset, sort, since: options.since }), options.signal);
     state.requests += answer.requests;
-    const result = normaliseRunAttemptPage(answer.body, flowId, answer.path);
+    const result = normaliseRunAttemptPage(answer.body, flowId, answer.path, answer.receivedAt);
     state.anomalies.push(...result.anomalies);
     const { freshIds, passedSince } = takePage(state, result.ids, result.attempts, options.since);
     if (result.itemCount < limit) break;
     if (freshIds === 0) {
-      state.anomalies.push(`page at offset ${offset} brought no attempt id not already read; Portable may be ignoring limit/offset, so paging stopped`);
+      state.anomalies.push(
+        anomaly('paging', `page at offset ${offset} brought no attempt id not already read; Portable may be ignoring limit/offset, so paging stopped`),
+      );
       break;
     }
     // Newest first: once a page reaches back past `since`, every later page is older still.

@@ -2,6 +2,7 @@
  * Flows (`/v2/flows`, `/v2/flows/{id}`) and a flow's latest-run summary (`/v2/flows/{id}/status`).
  * Neither flow endpoint is in Portable's published pages, so both accept the envelope or a bare value.
  */
+import { anomaly, type Anomaly } from './anomaly.ts';
 import type { ResourceCounts, RunState } from './run-attempt.ts';
 import { malformedError } from './portable-error.ts';
 import { parseTimestamp } from './parse-timestamp.ts';
@@ -34,7 +35,7 @@ export interface FlowStatus {
   errors: string[];
   resources: ResourceCounts[];
   completedAt: number | null;
-  anomalies: string[];
+  anomalies: Anomaly[];
 }
 
 /** `requestedId` fills in an id the body leaves out. */
@@ -66,9 +67,11 @@ export function normaliseFlowStatus(body: unknown, path: string): FlowStatus {
   if (!one.ok) throw malformedError(path, one.expected, one.got);
   const parsed = parseLeniently(rawFlowStatusSchema, one.value);
   const fields = parsed.value ?? {};
-  const anomalies = parsed.dropped.map((field) => `ignored ${field}`);
+  const anomalies = parsed.dropped.map((field) => anomaly('ignored-field', `ignored ${field}`));
   const completedAt = parseTimestamp(fields.completedAt);
-  if (fields.completedAt && completedAt === null) anomalies.push(`completedAt ${JSON.stringify(fields.completedAt)} is not a timestamp`);
+  if (fields.completedAt && completedAt === null) {
+    anomalies.push(anomaly('unreadable-timestamp', `completedAt ${JSON.stringify(fields.completedAt)} is not a timestamp`));
+  }
   const state = deriveRunState({ ...fields, completedAt });
   const resources = normaliseResources(fields.resources, fields.details);
   const errors = normaliseErrors(fields.errors);
@@ -84,7 +87,7 @@ export function normaliseFlowStatus(body: unknown, path: string): FlowStatus {
   };
 }
 
-function resourceErrors(resources: readonly unknown[] | null | undefined, anomalies: string[]): string[] {
+function resourceErrors(resources: readonly unknown[] | null | undefined, anomalies: Anomaly[]): string[] {
   if (!Array.isArray(resources)) return [];
   return resources.flatMap((item, index) => {
     const parsed = rawResourceSchema.safeParse(item);

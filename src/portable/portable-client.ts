@@ -48,6 +48,21 @@ export interface PortableClient {
   getFlowStatus(flowId: number, options?: CallOptions): Promise<FlowStatus>;
 }
 
+/** `options` with `listener` told about every request too, after the `onRequest` they already had. */
+export function withRequestListener<Options extends Pick<PortableClientOptions, 'onRequest'>>(
+  options: Options | undefined,
+  listener: (info: RequestInfo) => void,
+): Options & Pick<PortableClientOptions, 'onRequest'> {
+  const previous = options?.onRequest;
+  return {
+    ...(options as Options),
+    onRequest(info) {
+      listener(info);
+      previous?.(info);
+    },
+  };
+}
+
 export const DEFAULT_TIMEOUT_MS = 15_000;
 export const DEFAULT_MAX_PAGES = 100;
 

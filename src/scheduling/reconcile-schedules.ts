@@ -58,8 +58,11 @@ export async function reconcileSchedules(input: {
   flows: readonly ScheduledFlow[];
   log: Logger;
   now?: () => number;
+  /** Holds the first checks of added flows back this long (a rebuilt installation settling). Default 0. */
+  firstCheckDelayMs?: number;
 }): Promise<ReconcileReport> {
   const { queue, redis, lockKey, flows, log } = input;
+  const holdBack = input.firstCheckDelayMs ?? 0;
   const now = input.now ?? Date.now;
   const owner = randomUUID();
   const startedAt = now();
@@ -92,7 +95,7 @@ export async function reconcileSchedules(input: {
     const spreadMs = report.added.length * (1000 / FIRST_CHECKS_PER_SECOND);
     const firstChecks = report.added.map((flowId, index) => {
       const window = Math.min(spreadMs, pollEvery.get(flowId) ?? 0);
-      return firstCheck(flowId, Math.floor((index / report.added.length) * window));
+      return firstCheck(flowId, holdBack + Math.floor((index / report.added.length) * window));
     });
     for (let index = 0; index < firstChecks.length; index += BATCH) {
       await queue.addBulk(firstChecks.slice(index, index + BATCH));

@@ -13,6 +13,8 @@ export interface Quirks {
   ignoreStartTime: boolean;
   /** Ignore `limit` and `offset` and return everything, every time: the client must not page forever. */
   ignorePaging: boolean;
+  /** Treat `startTime` as exclusive (only attempts created after it): the documentation does not say which it is. */
+  exclusiveStartTime: boolean;
 }
 
 export type Route =
@@ -49,6 +51,7 @@ export function answerRoute(
   flowId: number | undefined,
   query: URLSearchParams,
   quirks: Quirks,
+  omitAttemptIds: readonly number[] = [],
 ): CannedResponse {
   if (endpoint === 'flows') return jsonResponse(200, { data: store.listFlows().map(renderFlow) });
   const flow = flowId === undefined ? undefined : store.getFlow(flowId);
@@ -57,7 +60,7 @@ export function answerRoute(
   if (endpoint === 'status') return jsonResponse(200, renderStatus(flow, store.latestAttempt(flow.id)));
   const parsed = readRunQuery(query, quirks);
   if (typeof parsed === 'string') return badRequest(parsed);
-  const attempts = store.queryAttempts(flow.id, parsed);
+  const attempts = store.queryAttempts(flow.id, parsed).filter((attempt) => !omitAttemptIds.includes(attempt.id));
   const items = attempts.map((attempt) => renderAttemptJson(attempt, flow.dialect));
   return { status: 200, body: `{"data":[${items.join(',')}]}`, headers: { 'content-type': 'application/json' } };
 }
@@ -78,7 +81,7 @@ export function readRunQuery(query: URLSearchParams, quirks: Quirks): AttemptQue
   const result: AttemptQuery = quirks.ignorePaging
     ? { sort, offset: 0, limit: Number.POSITIVE_INFINITY }
     : { sort, offset, limit };
-  if (startTime !== undefined && !quirks.ignoreStartTime) result.startTime = startTime;
+  if (startTime !== undefined && !quirks.ignoreStartTime) result.startTime = quirks.exclusiveStartTime ? startTime + 1 : startTime;
   if (endTime !== undefined) result.endTime = endTime;
   return result;
 }

@@ -19,7 +19,9 @@ export type Fault =
   /** 403 as Portable sends it when the plan has no API access. */
   | { kind: 'forbidden' }
   /** Any raw answer, e.g. Portable's published example verbatim. */
-  | { kind: 'respond'; status?: number; body: string; contentType?: string };
+  | { kind: 'respond'; status?: number; body: string; contentType?: string }
+  /** Answer normally but leave this attempt out (a lagging replica, a page boundary): run endpoint only. */
+  | { kind: 'omit-attempt'; attemptId: number };
 
 /** Seconds (`120`), a Date (sent as an HTTP-date), or a header value sent verbatim. */
 export type RetryAfter = number | Date | string;
@@ -44,6 +46,8 @@ export interface CannedResponse {
 export interface FaultDecision {
   delayMs: number;
   response: CannedResponse | undefined;
+  /** Attempts to leave out of a normal answer. */
+  omitAttemptIds: number[];
 }
 
 interface ActiveFault {
@@ -80,13 +84,17 @@ export function createFaultPlan(): FaultPlan {
       faults = [];
     },
     take(flowId, endpoint) {
-      const decision: FaultDecision = { delayMs: 0, response: undefined };
+      const decision: FaultDecision = { delayMs: 0, response: undefined, omitAttemptIds: [] };
       if (faults.length === 0) return decision;
       for (const active of faults) {
         if (active.remaining <= 0 || !matches(active.scope, flowId, endpoint)) continue;
         active.remaining -= 1;
         if (active.fault.kind === 'delay') {
           decision.delayMs += active.fault.ms;
+          continue;
+        }
+        if (active.fault.kind === 'omit-attempt') {
+          decision.omitAttemptIds.push(active.fault.attemptId);
           continue;
         }
         decision.response = cannedResponse(active.fault);
@@ -106,7 +114,7 @@ function matches(scope: FaultScope, flowId: number | undefined, endpoint: Endpoi
   return scope.endpoint === undefined || scope.endpoint === endpoint;
 }
 
-function cannedResponse(fault: Exclude<Fault, { kind: 'delay' }>): CannedResponse {
+function cannedResponse(fault: Exclude<Fault, { kind: 'delay' | 'omit-attempt' }>): CannedResponse {
   const json = { 'content-type': 'application/json' };
   switch (fault.kind) {
     case 'status':

@@ -68,7 +68,7 @@ export function createPortableSimulator(options: PortableSimulatorOptions): Port
   const store = createFlowStore(now);
   const faults = createFaultPlan();
   const counters = createRequestCounters(options.logSize ?? 1000);
-  const quirks: Quirks = { ignoreStartTime: false, ignorePaging: false, ...options.quirks };
+  const quirks: Quirks = { ignoreStartTime: false, ignorePaging: false, exclusiveStartTime: false, ...options.quirks };
   const pendingDelays = new Set<NodeJS.Timeout>();
   let token = options.token;
   let server: Server | undefined;
@@ -81,14 +81,15 @@ export function createPortableSimulator(options: PortableSimulatorOptions): Port
     const entry = counters.record(request.method ?? 'GET', `${target.pathname}${target.search}`, target.pathname, flowId);
     const send = (canned: CannedResponse) => {
       entry.status = canned.status;
-      writeResponse(response, canned);
+      // Portable's Date header, from the simulator's clock: a clock set apart from the worker's shows as skew.
+      writeResponse(response, { ...canned, headers: { date: new Date(now()).toUTCString(), ...canned.headers } });
     };
     if (request.method !== 'GET') return send(jsonResponse(405, { message: 'Method Not Allowed' }));
     if (!isAuthorised(request.headers.authorization, token)) return send(jsonResponse(401, { message: 'Unauthorized' }));
     if (!route.ok) return send(route.response);
     const decision = faults.take(flowId, route.endpoint);
     // The answer is computed after any delay, so changes made meanwhile show, as they would on a slow server.
-    const answer = () => send(decision.response ?? answerRoute(store, route.endpoint, flowId, target.searchParams, quirks));
+    const answer = () => send(decision.response ?? answerRoute(store, route.endpoint, flowId, target.searchParams, quirks, decision.omitAttemptIds));
     if (decision.delayMs <= 0) return answer();
     const timer = setTimeout(() => {
       pendingDelays.delete(timer);
@@ -159,6 +160,7 @@ function writeResponse(response: ServerResponse, canned: CannedResponse): void {
   if (response.destroyed) return;
   // Encode once: bodies with U+2010 are not Latin-1, and measuring then writing a string encodes it twice.
   const body = Buffer.from(canned.body, 'utf8');
+  response.sendDate = false;
   response.writeHead(canned.status, { ...canned.headers, 'content-length': body.length });
   response.end(body);
 }

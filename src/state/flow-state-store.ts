@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { lastAlertKey } from '../delivery/deliver-notification.ts';
 import type { RedisConnection } from '../redis/connect-redis.ts';
 import { initialFlowState, type FlowState } from '../detection/flow-state.ts';
 import type { MonitorTracker } from '../detection/detect-monitor-events.ts';
@@ -14,16 +15,41 @@ local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
 local committed = 0
 if current == tonumber(ARGV[1]) then
   redis.call('HSET', KEYS[1], 'version', ARGV[2], 'state', ARGV[3])
+  redis.call('HDEL', KEYS[1], 'seeded')
   committed = 1
 end
 if KEYS[2] and redis.call('GET', KEYS[2]) == ARGV[4] then redis.call('DEL', KEYS[2]) end
 return committed
 `;
 
-/** Takes a flow's lease and, when taken, reads its state and the account's in the same round trip. */
+/**
+ * Takes a flow's lease and, when taken, reads its state and the account's in the same round trip. Refuses when
+ * the installation is not the one this worker knows (Redis lost everything since: the check must not run on an
+ * empty state and alert history again) or while a rebuilt installation settles (replicas still seeding it).
+ */
 const BEGIN_SCRIPT = `
-if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return false end
-return { redis.call('HGET', KEYS[2], 'state') or '', redis.call('HGET', KEYS[3], 'state') or '' }
+if ARGV[3] ~= '' then
+  local installation = redis.call('HMGET', KEYS[4], 'id', 'settledAt')
+  if installation[1] ~= ARGV[3] then return { 'moved' } end
+  local time = redis.call('TIME')
+  if tonumber(installation[2] or '0') > tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) then return { 'settling' } end
+end
+if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return { 'busy' } end
+return { 'ok', redis.call('HGET', KEYS[2], 'state') or '', redis.call('HGET', KEYS[3], 'state') or '' }
+`;
+
+/**
+ * Puts back a state this process remembers after Redis lost it: only where nothing is stored, or where another
+ * replica seeded an older one (`seeded` holds the seeded checkpoint). A state committed by a check is never
+ * overwritten, and the first commit clears the mark.
+ */
+const SEED_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local seeded = redis.call('HGET', KEYS[1], 'seeded')
+  if not seeded or tonumber(seeded) >= tonumber(ARGV[3]) then return 0 end
+end
+redis.call('HSET', KEYS[1], 'version', ARGV[1], 'state', ARGV[2], 'seeded', ARGV[3])
+return 1
 `;
 
 const EXTEND_SCRIPT = `
@@ -38,14 +64,22 @@ return 0
 
 export type AccountState = MonitorTracker & { version: number };
 
+export type BeginResult =
+  | { outcome: 'begun'; state: FlowState; account: AccountState }
+  /** Another check holds the flow's lease. */
+  | { outcome: 'busy' }
+  /** The installation marker is gone or another one: Redis lost its state since this worker last looked. */
+  | { outcome: 'moved' }
+  /** A rebuilt installation waits for every replica to put back what it remembers. */
+  | { outcome: 'settling' };
+
 export interface FlowStateStore {
   load(flowId: number): Promise<FlowState>;
   /**
    * The start of a check in one round trip: takes the flow's lease (which keeps checks of one flow apart across
-   * jobs and replicas) and, when taken, reads the flow's and the account's state; undefined when another check
-   * holds the lease.
+   * jobs and replicas) and, when taken, reads the flow's and the account's state.
    */
-  begin(flowId: number, owner: string, ttlMs: number): Promise<{ state: FlowState; account: AccountState } | undefined>;
+  begin(flowId: number, owner: string, ttlMs: number): Promise<BeginResult>;
   /**
    * Stores `next` as version `expectedVersion + 1` if nobody committed since it was loaded; false when another
    * check won. With `releaseOwner`, also gives that owner's lease back in the same round trip.
@@ -57,19 +91,43 @@ export interface FlowStateStore {
   /** Keeps a lease alive while a check runs; false when it was lost. */
   extendLock(flowId: number, owner: string, ttlMs: number): Promise<boolean>;
   unlock(flowId: number, owner: string): Promise<void>;
+  /** Deletes a flow's state, lease and last alert, and forgets what this process remembers of it. */
   remove(flowId: number): Promise<void>;
+  /** Drops what this process remembers of flows no longer watched. */
+  forgetAllBut(flowIds: ReadonlySet<number>): void;
+  /** The installation id `begin` insists on; undefined (the default) skips the test, as the dry-run path does. */
+  setInstallation(id: string | undefined): void;
+  /**
+   * Writes back every state this process committed (flows and account) where Redis has none: after Redis lost
+   * its data, checks resume from where they were instead of re-reading `backfill` and alerting it again.
+   */
+  seedRemembered(): Promise<{ flows: number; written: number }>;
+}
+
+/** The last state this process committed for one key, as written. */
+interface Remembered {
+  version: number;
+  json: string;
+  checkpoint: number;
 }
 
 export function createFlowStateStore(redis: RedisConnection, prefix: string): FlowStateStore {
   const stateKey = (flowId: number) => `${prefix}:flow:${flowId}:state`;
   const lockKey = (flowId: number) => `${prefix}:flow:${flowId}:lock`;
   const accountKey = `${prefix}:account:state`;
+  const installationKey = installationMarkerKey(prefix);
+  // A string per flow (the JSON already built for Redis): what the process still knows if Redis forgets.
+  const remembered = new Map<string, Remembered>();
+  let installation = '';
 
-  async function cas(key: string, expectedVersion: number, value: { version: number }, release?: { key: string; owner: string }): Promise<boolean> {
-    const json = JSON.stringify({ ...value, version: expectedVersion + 1 });
+  async function cas(key: string, expectedVersion: number, value: { version: number; checkpoint?: number | null }, release?: { key: string; owner: string }): Promise<boolean> {
+    const version = expectedVersion + 1;
+    const json = JSON.stringify({ ...value, version });
     const keys = release === undefined ? [key] : [key, release.key];
-    const result = await runScript(redis, COMMIT_SCRIPT, keys, [expectedVersion, expectedVersion + 1, json, release?.owner ?? '']);
-    return result === 1;
+    const result = await runScript(redis, COMMIT_SCRIPT, keys, [expectedVersion, version, json, release?.owner ?? '']);
+    if (result !== 1) return false;
+    remembered.set(key, { version, json, checkpoint: value.checkpoint ?? 0 });
+    return true;
   }
 
   return {
@@ -83,9 +141,10 @@ export function createFlowStateStore(redis: RedisConnection, prefix: string): Fl
       return new Map(flowIds.map((id, index) => [id, parseFlowState(results[index]?.[1] as string | null)]));
     },
     async begin(flowId, owner, ttlMs) {
-      const result = (await runScript(redis, BEGIN_SCRIPT, [lockKey(flowId), stateKey(flowId), accountKey], [owner, ttlMs])) as [string, string] | null;
-      if (result === null) return undefined;
-      return { state: parseFlowState(result[0] || null), account: parseAccountState(result[1] || null) };
+      const keys = [lockKey(flowId), stateKey(flowId), accountKey, installationKey];
+      const [outcome, state, account] = (await runScript(redis, BEGIN_SCRIPT, keys, [owner, ttlMs, installation])) as [string, string?, string?];
+      if (outcome !== 'ok') return { outcome: outcome as 'busy' | 'moved' | 'settling' };
+      return { outcome: 'begun', state: parseFlowState(state || null), account: parseAccountState(account || null) };
     },
     commit: (flowId, expectedVersion, next, releaseOwner) =>
       cas(stateKey(flowId), expectedVersion, next, releaseOwner === undefined ? undefined : { key: lockKey(flowId), owner: releaseOwner }),
@@ -100,9 +159,29 @@ export function createFlowStateStore(redis: RedisConnection, prefix: string): Fl
       await runScript(redis, RELEASE_SCRIPT, [lockKey(flowId)], [owner]);
     },
     async remove(flowId) {
-      await redis.del(stateKey(flowId), lockKey(flowId));
+      remembered.delete(stateKey(flowId));
+      await redis.del(stateKey(flowId), lockKey(flowId), lastAlertKey(prefix, flowId));
+    },
+    forgetAllBut(flowIds) {
+      const keep = new Set([...flowIds].map(stateKey));
+      for (const key of remembered.keys()) if (key !== accountKey && !keep.has(key)) remembered.delete(key);
+    },
+    setInstallation(id) {
+      installation = id ?? '';
+    },
+    async seedRemembered() {
+      const entries = [...remembered.entries()];
+      const written = await Promise.all(
+        entries.map(([key, entry]) => runScript(redis, SEED_SCRIPT, [key], [entry.version, entry.json, entry.checkpoint])),
+      );
+      return { flows: entries.filter(([key]) => key !== accountKey).length, written: written.filter((result) => result === 1).length };
     },
   };
+}
+
+/** The hash whose `id` names this installation's current life in Redis; its absence means Redis lost everything. */
+export function installationMarkerKey(prefix: string): string {
+  return `${prefix}:installation`;
 }
 
 function parseAccountState(raw: string | null): AccountState {

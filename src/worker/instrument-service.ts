@@ -3,7 +3,7 @@ import type { AlertSink, CheckReport } from '../checks/check-flow.ts';
 import { DeliveryError, type DeliveryOutcome } from '../delivery/deliver-notification.ts';
 import type { NotificationJobData } from '../delivery/notification-queue.ts';
 import type { CheckOutcomeLabel, DeliveryOutcomeLabel, WorkerMetrics } from '../metrics/worker-metrics.ts';
-import type { PortableClientOptions } from '../portable/portable-client.ts';
+import { withRequestListener, type PortableClientOptions } from '../portable/portable-client.ts';
 import { PortableApiError } from '../portable/portable-error.ts';
 import type { FlowStateStore } from '../state/flow-state-store.ts';
 
@@ -19,6 +19,8 @@ export interface ServiceInstruments {
   delivery(data: NotificationJobData, run: () => Promise<DeliveryOutcome>): Promise<DeliveryOutcome>;
   sink(sink: AlertSink): AlertSink;
   clientOptions(overrides: ClientOverrides | undefined): ClientOverrides | undefined;
+  /** The configured flows changed (a reload): an added flow is watched, for its age, from now. */
+  flowsChanged(): void;
 }
 
 /** How many of the oldest queued and delayed jobs to look at for the oldest waiting age (bounded scrape cost). */
@@ -35,9 +37,17 @@ export function instrumentService(
   },
 ): ServiceInstruments {
   if (metrics === undefined) {
-    return { check: (run) => run(), delivery: (_data, run) => run(), sink: (sink) => sink, clientOptions: (overrides) => overrides };
+    return {
+      check: (run) => run(),
+      delivery: (_data, run) => run(),
+      sink: (sink) => sink,
+      clientOptions: (overrides) => overrides,
+      flowsChanged: () => undefined,
+    };
   }
+  const watchedFlows = watchedSince(parts.flowIds, parts.now);
   metrics.setProbes({
+    watchedFlows,
     notificationJobs: () => parts.notificationQueue.getJobCounts('wait', 'prioritized', 'delayed', 'active', 'failed'),
     checkJobs: () => parts.checkQueue.getJobCounts('wait', 'prioritized', 'delayed', 'active'),
     async oldestWaitingNotification() {
@@ -55,6 +65,7 @@ export function instrumentService(
     },
   });
   return {
+    flowsChanged: () => void watchedFlows(),
     async check(run) {
       const startedAt = parts.now();
       let outcome: CheckOutcomeLabel = 'crashed';
@@ -90,15 +101,23 @@ export function instrumentService(
         },
       };
     },
-    clientOptions(overrides) {
-      const previous = overrides?.onRequest;
-      return {
-        ...overrides,
-        onRequest(info) {
-          metrics.portableRequest(info);
-          previous?.(info);
-        },
-      };
-    },
+    clientOptions: (overrides) => withRequestListener(overrides, (info) => metrics.portableRequest(info)),
   };
+}
+
+/**
+ * When this process started watching each configured flow: the age of a flow never checked successfully counts
+ * from there, so it exists from the start and grows whenever checks stop, even if Redis has lost every state.
+ */
+function watchedSince(flowIds: () => number[], now: () => number): () => Map<number, number> {
+  const since = new Map<number, number>();
+  const flows = () => {
+    const current = new Set(flowIds());
+    const at = now();
+    for (const flowId of current) if (!since.has(flowId)) since.set(flowId, at);
+    for (const flowId of since.keys()) if (!current.has(flowId)) since.delete(flowId);
+    return since;
+  };
+  flows();
+  return flows;
 }

@@ -3,18 +3,20 @@ import { Queue, Worker } from 'bullmq';
 import type { RedisConnection } from '../redis/connect-redis.ts';
 import type { Logger } from 'pino';
 import { checkFlow, type CheckReport, type CheckTarget } from '../checks/check-flow.ts';
+import { createPortableClock } from '../checks/portable-clock.ts';
 import { renderFlowUrl, type FlowConfig, type WatchConfig } from '../config/config-schema.ts';
 import { deliverNotification } from '../delivery/deliver-notification.ts';
 import { createAlertSink, deliveryBackoff, NOTIFICATION_QUEUE, type NotificationJobData } from '../delivery/notification-queue.ts';
 import { createNotifier, type NotifierDeps } from '../notifiers/create-notifier.ts';
 import type { Notifier } from '../notifiers/notifier.ts';
-import { createPortableClient, type PortableClient, type PortableClientOptions } from '../portable/portable-client.ts';
+import { createPortableClient, withRequestListener, type PortableClient, type PortableClientOptions } from '../portable/portable-client.ts';
 import { CHECK_QUEUE, reconcileSchedules, type CheckJobData, type ReconcileReport } from '../scheduling/reconcile-schedules.ts';
 import { createFlowStateStore } from '../state/flow-state-store.ts';
 import type { JobContext } from './job-handler.ts';
 import { loadJobHandlers, type JobHandlers } from './load-job-handlers.ts';
 import { instrumentService } from './instrument-service.ts';
 import type { WorkerMetrics } from '../metrics/worker-metrics.ts';
+import { createStateGuard, type StateGuard } from './state-guard.ts';
 
 /**
  * Checks in flight at once per worker. A check spends most of its time waiting for Portable, so this is what
@@ -40,6 +42,8 @@ export interface WatchServiceOptions {
   client?: Partial<Omit<PortableClientOptions, 'token' | 'apiUrl'>>;
   /** Counts checks, Portable requests, alerts and deliveries, and reads queue depths at scrape time. */
   metrics?: WorkerMetrics;
+  /** How often the installation's state in Redis is verified, and how long a rebuilt one settles (tests shorten them). */
+  stateGuard?: { verifyEveryMs?: number; settleMs?: number };
 }
 
 export interface WatchService {
@@ -51,6 +55,8 @@ export interface WatchService {
   reload(config: WatchConfig): Promise<ReconcileReport>;
   /** One check now, outside the schedule (the `check` command). */
   checkNow(flowId: number, options?: { dryRun?: boolean; signal?: AbortSignal }): Promise<CheckReport>;
+  /** False while Redis has lost the installation's state and it is being restored (readiness: schedules missing). */
+  stateIntact(): Promise<boolean>;
   /** Stops taking jobs, aborts checks in flight after `graceMs`, closes queues and notifiers. */
   close(graceMs?: number): Promise<void>;
   readonly checkQueue: Queue<CheckJobData>;
@@ -78,7 +84,9 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
     now,
   });
   const sink = instruments.sink(createAlertSink(notificationQueue));
-  const clientOptions = { ...options, client: instruments.clientOptions(options.client) };
+  const clock = createPortableClock({ log, onSkew: (seconds) => options.metrics?.clockSkewObserved(seconds) });
+  // Every answer's Date header teaches the clock how far Portable's time is from ours.
+  const clientOptions = { ...options, client: withRequestListener(instruments.clientOptions(options.client), (info) => clock.observe(info)) };
   let client = buildClient(config, clientOptions);
   let notifiers = buildNotifiers(config, options.notifierDeps);
 
@@ -92,12 +100,17 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
     const flow = flows.get(flowId);
     // A job of a flow removed from the config (already queued when it was removed) does nothing.
     if (flow === undefined) return Promise.resolve({ outcome: 'skipped', reason: `flow ${flowId} is not in the config` });
-    const deps = { client, store, sink, now, owner, log: log.child({ flowId }) };
+    const deps = { client, store, sink, now, owner, clock, log: log.child({ flowId }), onStateMoved: () => guard.verifySoon() };
     return checkFlow(deps, target(flow), { dryRun, ...(signal ? { signal } : {}) });
   };
 
+  const countAnomalies = (report: CheckReport): CheckReport => {
+    if (report.outcome === 'ok' || report.outcome === 'alerted') for (const found of report.newAnomalies) options.metrics?.anomalyObserved(found.kind);
+    return report;
+  };
+
   const context: JobContext = {
-    checkFlow: (flowId, signal) => instruments.check(() => runCheck(flowId, false, signal)),
+    checkFlow: (flowId, signal) => instruments.check(async () => countAnomalies(await runCheck(flowId, false, signal))),
     deliver: (data, signal) =>
       instruments.delivery(data, () =>
         deliverNotification({ redis, prefix, now, log, notifier: (name) => notifiers.get(name) }, data, signal ? { signal } : {}),
@@ -107,13 +120,32 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
   let handlers: Promise<JobHandlers> | undefined;
   const handlersOnce = () => (handlers ??= loadJobHandlers());
 
-  const reconcile = (next: WatchConfig) =>
-    reconcileSchedules({ queue: checkQueue, redis, lockKey: `${prefix}:reconcile-lock`, flows: next.flows, log, now });
+  /** Schedules to match `next`; a flow no longer watched loses its state, so re-adding it later starts afresh. */
+  const reconcile = async (next: WatchConfig, firstCheckDelayMs = 0) => {
+    const report = await reconcileSchedules({ queue: checkQueue, redis, lockKey: `${prefix}:reconcile-lock`, flows: next.flows, log, now, firstCheckDelayMs });
+    await Promise.all(report.removed.map((flowId) => store.remove(flowId)));
+    return report;
+  };
+
+  const guard: StateGuard = createStateGuard({
+    redis,
+    prefix,
+    store,
+    log,
+    now,
+    reconcile: (firstCheckDelayMs) => reconcile(config, firstCheckDelayMs),
+    expectedSchedules: () => flows.size,
+    schedulesInRedis: () => checkQueue.getJobSchedulersCount(),
+    announce: (alert) => sink.enqueue([{ alert, notifiers: accountNotifiers }]),
+    onStateLost: () => options.metrics?.stateLost(),
+    ...options.stateGuard,
+  });
 
   return {
     checkQueue,
     notificationQueue,
     async start() {
+      await guard.start();
       const report = await reconcile(config);
       const handlers = await handlersOnce();
       workers.push(
@@ -154,14 +186,21 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
       const previous = notifiers;
       config = next;
       flows = indexFlows(next);
+      store.forgetAllBut(new Set(flows.keys()));
+      instruments.flowsChanged();
       accountNotifiers = accountNotifiersOf(next);
       client = buildClient(next, clientOptions);
       notifiers = buildNotifiers(next, options.notifierDeps);
       await Promise.all([...previous.values()].map((notifier) => notifier.close()));
       return report;
     },
-    checkNow: (flowId, checkOptions = {}) => runCheck(flowId, checkOptions.dryRun === true, checkOptions.signal),
+    async checkNow(flowId, checkOptions = {}) {
+      if (checkOptions.dryRun !== true) await guard.ensure();
+      return countAnomalies(await runCheck(flowId, checkOptions.dryRun === true, checkOptions.signal));
+    },
+    stateIntact: () => guard.intact(),
     async close(graceMs = 8_000) {
+      await guard.close();
       const timer = setTimeout(() => {
         for (const worker of workers) worker.cancelAllJobs('shutting down');
       }, graceMs);

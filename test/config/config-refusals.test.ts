@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config/load-config.ts';
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
 const FLOW_ID_HELP = "a flow id is the positive whole number in the flow's Portable URL";
+const NAME_RULE = 'a notifier name may hold only letters (a-z, A-Z), digits, - and _';
 
 /** One fixture per way a config file can be refused, with every line the operator must see. */
 const refusals: { fixture: string; problems: string[] }[] = [
@@ -41,6 +42,28 @@ const refusals: { fixture: string; problems: string[] }[] = [
   {
     fixture: 'bad-flow-id.yaml',
     problems: [`flows[0].id: is required (${FLOW_ID_HELP})`, `flows[1].id: -3 is not a flow id (${FLOW_ID_HELP})`],
+  },
+  {
+    fixture: 'no-notifier.yaml',
+    problems: [
+      'flows[1]: its alerts would reach nobody; add notify: [...] here or under defaults (defined: oncall, data-team)',
+      'flows[2]: its alerts would reach nobody; add notify: [...] here or under defaults (defined: oncall, data-team)',
+    ],
+  },
+  {
+    fixture: 'bad-notifier-name.yaml',
+    problems: [
+      `notifiers["team:oncall"]: ${NAME_RULE} (rename it, e.g. to "team-oncall", and in every notify list that names it)`,
+      'notifiers["data team"].colour: unknown key (known keys here: type)',
+      `notifiers["data team"]: ${NAME_RULE} (rename it, e.g. to "data-team", and in every notify list that names it)`,
+    ],
+  },
+  {
+    fixture: 'bad-mention.yaml',
+    problems: [
+      'notifiers.oncall.mention: "@here please" is not a Slack mention (write <!here>, <!channel>, <!everyone>, a user as <@U012AB3CD>, ' +
+        'a user group as <!subteam^S012AB3CD>, each optionally with a |label before the >; several separated by spaces)',
+    ],
   },
   { fixture: 'unknown-notify.yaml', problems: ['flows[0].notify[1]: no notifier named "pager" (defined: oncall, data-team)'] },
   {
@@ -84,6 +107,7 @@ const refusals: { fixture: string; problems: string[] }[] = [
       'flows[0].maxRuntime: "soon" is not a duration (use 30s, 5m, 2h, 1d)',
       'flows[0].notify[1]: no notifier named "pager" (defined: oncall, data-team)',
       'flows[1].id: 689422 is also the id of flows[0] (list each flow once)',
+      'flows[1]: its alerts would reach nobody; add notify: [...] here or under defaults (defined: oncall, data-team)',
       'flows[1].sendOnResolved: expected true or false, got text',
     ],
   },

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createConfigReloader, type ConfigReloader, type ReloadOutcome } from '../../src/config/config-reloader.ts';
 import type { WatchConfig } from '../../src/config/config-schema.ts';
@@ -16,12 +16,12 @@ let reloader: ConfigReloader | undefined;
 let applied: WatchConfig[];
 let outcomes: ReloadOutcome[];
 
-function reloaderFor(initialText: string | undefined, apply?: (config: WatchConfig) => Promise<void>): ConfigReloader {
+function reloaderFor(initialText: string | undefined, apply?: (config: WatchConfig) => Promise<void>, log: Logger = pino({ level: 'silent' })): ConfigReloader {
   reloader = createConfigReloader({
     path,
     env: {},
     ...(initialText === undefined ? {} : { initialText }),
-    log: pino({ level: 'silent' }),
+    log,
     debounceMs: 50,
     pollMs: 100,
     async apply(config) {
@@ -68,6 +68,33 @@ describe('config reloader', () => {
     expect(problems.join('\n')).toMatch(/flows\[0\]\.pollEvery/);
     expect(problems.join('\n')).toMatch(/flows\[1\]\.id/);
     expect(applied).toHaveLength(0);
+  });
+
+  it('ends a refusal, logged once, when the file is put back to exactly the config running', async () => {
+    await writeFile(path, valid([1]));
+    const lines: Array<{ level: number; msg: string }> = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as { level: number; msg: string }) });
+    const subject = reloaderFor(valid([1]), undefined, log);
+    await writeFile(path, valid([1]).replace('{ id: 1 }', '{ id: 1, pollEvery: never }'));
+    expect(await subject.reload('file-change')).toMatchObject({ result: 'refused' });
+    await writeFile(path, valid([1]));
+    expect(await subject.reload('file-change')).toEqual({ result: 'restored' });
+    // Once over, it is over: the next event on the same file changes nothing.
+    expect(await subject.reload('file-change')).toEqual({ result: 'unchanged' });
+    expect(outcomes.map((outcome) => outcome.result)).toEqual(['refused', 'restored', 'unchanged']);
+    const restored = lines.filter((line) => line.msg.startsWith('config file matches the running config again'));
+    expect(restored).toHaveLength(1);
+    expect(restored[0]?.level).toBe(30);
+    expect(applied).toHaveLength(0);
+  });
+
+  it('ends a refusal to apply (e.g. Redis was down) when the file is put back to the config running', async () => {
+    await writeFile(path, valid([1]));
+    const subject = reloaderFor(valid([1]), (config) => (config.flows.length > 1 ? Promise.reject(new Error('Redis is down')) : Promise.resolve()));
+    await writeFile(path, valid([1, 2]));
+    expect(await subject.reload('file-change')).toMatchObject({ result: 'refused', problems: ['could not apply the config: Redis is down'] });
+    await writeFile(path, valid([1]));
+    expect(await subject.reload('file-change')).toEqual({ result: 'restored' });
   });
 
   it('refuses a missing file and a config that cannot be applied, saying why', async () => {

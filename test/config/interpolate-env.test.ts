@@ -45,7 +45,7 @@ portable:
   token: \${PORTABLE_API_TOKEN}
   apiUrl: \${PORTABLE_API_URL:-https://api.portable.io}
 notifiers:
-  oncall: { type: slack, webhookUrl: "\${SLACK_WEBHOOK_URL}", mention: "$\${not-a-reference}" }
+  oncall: { type: slack, webhookUrl: "\${SLACK_WEBHOOK_URL}", mention: "<!subteam^S0123ABC|$\${team}>" }
   data-team: { type: email, to: ["\${TEAM_ADDRESS:-data-team@example.com}"] }
 email:
   smtpUrl: \${SMTP_URL}
@@ -72,7 +72,7 @@ describe('references in a config file', () => {
       config: {
         portable: { token: 'tok: en # not a comment', apiUrl: 'https://api.portable.io' },
         notifiers: {
-          oncall: { type: 'slack', webhookUrl: 'https://hooks.slack.test/services/x', mention: '${not-a-reference}' },
+          oncall: { type: 'slack', webhookUrl: 'https://hooks.slack.test/services/x', mention: '<!subteam^S0123ABC|${team}>' },
           'data-team': { type: 'email', to: ['data-team@example.com'] },
         },
         email: { smtpUrl: 'smtps://user:p%40ss@mail.example.com:465' },
@@ -127,7 +127,7 @@ notifiers:
 email:
   smtpUrl: "smtp:SECRET-smtp"
   from: alerts@example.com
-flows: [{ id: 1 }]
+flows: [{ id: 1, notify: [oncall] }]
 `;
     const result = parseConfig(file, {}, 'flows.yaml');
     expect(result).toEqual({

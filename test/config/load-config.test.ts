@@ -22,8 +22,8 @@ describe('a valid config file', () => {
       ok: true,
       config: {
         portable: { token: 'test-token', apiUrl: 'https://api.portable.io' },
-        notifiers: {},
-        flows: [{ id: 689422, ...BUILT_IN_DEFAULTS }],
+        notifiers: { terminal: { type: 'console' } },
+        flows: [{ id: 689422, ...BUILT_IN_DEFAULTS, notify: ['terminal'] }],
       },
     });
   });
@@ -57,17 +57,32 @@ flows:
   });
 
   it('treats a section whose keys are all commented out as absent', () => {
-    const text = 'portable:\n  token: t\ndefaults:\n  # pollEvery: 5m\nnotifiers:\nemail:\nflows:\n  - id: 1\n';
+    const text = 'portable:\n  token: t\ndefaults:\n  # pollEvery: 5m\nnotifiers:\n  terminal: { type: console }\nemail:\nflows:\n  - { id: 1, notify: [terminal] }\n';
     expect(parseConfig(text, {}, 'flows.yaml')).toEqual({
       ok: true,
-      config: { portable: { token: 't', apiUrl: 'https://api.portable.io' }, notifiers: {}, flows: [{ id: 1, ...BUILT_IN_DEFAULTS }] },
+      config: {
+        portable: { token: 't', apiUrl: 'https://api.portable.io' },
+        notifiers: { terminal: { type: 'console' } },
+        flows: [{ id: 1, ...BUILT_IN_DEFAULTS, notify: ['terminal'] }],
+      },
+    });
+    // An empty notifiers: section is no notifier at all, which leaves the flow's alerts nowhere to go.
+    const noNotifiers = 'portable:\n  token: t\nnotifiers:\n  # oncall: { type: console }\nflows:\n  - id: 1\n';
+    expect(parseConfig(noNotifiers, {}, 'flows.yaml')).toEqual({
+      ok: false,
+      problems: ['flows[0]: its alerts would reach nobody; add notify: [...] here or under defaults (none are defined yet: add one under notifiers:)'],
     });
   });
 
   it.each(['alerts@example.com', 'Portable Watch <alerts@example.com>', '"Watch, Portable" <alerts@example.com>', '<alerts@example.com>'])(
     'accepts %j as the sender',
     (from) => {
-      const text = `portable: { token: t }\nemail: { smtpUrl: "smtps://u:p@mail.example.com:465", from: ${JSON.stringify(from)} }\nflows: [{ id: 1 }]\n`;
+      const text = [
+        'portable: { token: t }',
+        'notifiers: { team: { type: email, to: [team@example.com] } }',
+        `email: { smtpUrl: "smtps://u:p@mail.example.com:465", from: ${JSON.stringify(from)} }`,
+        'flows: [{ id: 1, notify: [team] }]',
+      ].join('\n');
       expect(parseConfig(text, {}, 'flows.yaml')).toMatchObject({ ok: true, config: { email: { from } } });
     },
   );

@@ -47,7 +47,7 @@ describe.concurrent('portable-watch validate', () => {
 
   it('reads the path from CONFIG_PATH when --config is not given', async () => {
     const run = await runCli(['validate'], { env: { CONFIG_PATH: 'test/config/fixtures/minimal.yaml' } });
-    expect(run).toEqual({ code: 0, stdout: 'test/config/fixtures/minimal.yaml: OK — 1 flow, 0 notifiers\n', stderr: '' });
+    expect(run).toEqual({ code: 0, stdout: 'test/config/fixtures/minimal.yaml: OK — 1 flow, 1 notifier (terminal: console)\n', stderr: '' });
   });
 
   it('prefers --config over CONFIG_PATH', async () => {
@@ -60,8 +60,8 @@ describe.concurrent('portable-watch validate', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     const [header, ...problems] = run.stderr.trimEnd().split('\n');
-    expect(header).toBe('test/config/fixtures/many-problems.yaml: 11 problems');
-    expect(problems).toHaveLength(11);
+    expect(header).toBe('test/config/fixtures/many-problems.yaml: 12 problems');
+    expect(problems).toHaveLength(12);
     expect(problems).toContain('  flows[0].maxRuntime: "soon" is not a duration (use 30s, 5m, 2h, 1d)');
     expect(problems).toContain('  defaults.notifiy: unknown key (did you mean "notify"?)');
   });

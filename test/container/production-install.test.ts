@@ -60,7 +60,16 @@ async function startWorker(): Promise<{ worker: CliProcess; simulator: PortableS
     redis.disconnect();
   });
   // The file lands where docker-compose.yml mounts it: the image's CONFIG_PATH.
-  const config = ['portable:', '  token: ${PORTABLE_API_TOKEN}', `  apiUrl: ${apiUrl}`, 'defaults: { pollEvery: 1s }', 'flows:', `  - { id: ${FLOW_ID} }`, ''];
+  const config = [
+    'portable:',
+    '  token: ${PORTABLE_API_TOKEN}',
+    `  apiUrl: ${apiUrl}`,
+    'defaults: { pollEvery: 1s, notify: [terminal] }',
+    'notifiers: { terminal: { type: console } }',
+    'flows:',
+    `  - { id: ${FLOW_ID} }`,
+    '',
+  ];
   await writeFile(hostPath(image, image.env.CONFIG_PATH!), config.join('\n'));
   const httpPort = await freePort();
   const worker = startInImage(image, hostArgv(image.cmd, 'CMD'), {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   CHECKPOINT_OVERLAP_MS,
+  MAX_TRACKED_AGE_MS,
+  UNFINISHED_MARGIN_MS,
   detectRunEvents,
   fetchWindowStart,
   freshWindowStart,
@@ -11,18 +13,20 @@ import type { RunAttempt, RunState } from '../../src/portable/run-attempt.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
 const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
 const flow = { id: 689422, name: 'Events to Snowflake' };
 const settings: DetectionSettings = { maxRuntime: 2 * HOUR, backfill: 24 * HOUR, sendOnResolved: true };
 
 function attempt(id: number, state: RunState, createdAgo: number, extra: Partial<RunAttempt> = {}): RunAttempt {
-  const finished = state === 'succeeded' || state === 'failed' || state === 'ended';
+  const finished = state === 'succeeded' || state === 'failed' || state === 'ended' || state === 'unrecognised';
   return {
     id,
     flowId: flow.id,
     trigger: 'scheduled',
     state,
     createdAt: NOW - createdAgo,
+    createdAtUnreadable: false,
     completedAt: finished ? NOW - createdAgo + 5 * MIN : null,
     resources: [],
     errors: state === 'failed' ? [`error of ${id}`] : [],
@@ -36,7 +40,7 @@ function story(steps: Array<{ at: number; attempts: RunAttempt[] }>, initial: Fl
   let state = initial;
   const keys: string[][] = [];
   for (const step of steps) {
-    const result = detectRunEvents({ flow, settings: s, attempts: step.attempts, state, now: step.at });
+    const result = detectRunEvents({ flow, settings: s, attempts: step.attempts, state, now: step.at, checkpoint: step.at });
     keys.push(result.alerts.map((alert) => alert.key));
     state = result.state;
   }
@@ -66,10 +70,24 @@ describe('detectRunEvents on a first check', () => {
     },
     { name: 'success then failure: failed only', attempts: [attempt(1, 'succeeded', 3 * HOUR), attempt(2, 'failed', HOUR)], keys: ['f689422-a2-failed'] },
     { name: 'ended (cancelled) alerts nothing', attempts: [attempt(1, 'ended', HOUR)], keys: [] },
-    { name: 'unknown state alerts nothing', attempts: [attempt(1, 'unknown', 5 * HOUR)], keys: [] },
+    { name: 'a state it cannot read, maybe unfinished, past maxRuntime is stalled', attempts: [attempt(1, 'unknown', 5 * HOUR)], keys: ['f689422-a1-stalled'] },
+    { name: 'a state it cannot read within maxRuntime is fine', attempts: [attempt(1, 'unknown', HOUR)], keys: [] },
+    {
+      name: 'a finished attempt with an outcome it does not know is an unknown-outcome alert',
+      attempts: [attempt(1, 'unrecognised', HOUR, { unrecognised: 'disposition "cancelled"' })],
+      keys: ['f689422-a1-unknown-outcome'],
+    },
+    { name: 'an unknown outcome older than backfill is history', attempts: [attempt(1, 'unrecognised', 25 * HOUR)], keys: [] },
+    { name: 'a run already hung longer than backfill is still stalled', attempts: [attempt(1, 'running', 30 * HOUR)], keys: ['f689422-a1-stalled'] },
+    {
+      name: 'a pending run older than backfill but within maxRuntime is followed, not alerted',
+      attempts: [attempt(1, 'pending', 90 * MIN)],
+      settings: { backfill: HOUR },
+      keys: [],
+    },
   ];
   it.each(cases)('$name', ({ attempts, settings: override, keys }) => {
-    const result = detectRunEvents({ flow, settings: { ...settings, ...override }, attempts, state: initialFlowState(), now: NOW });
+    const result = detectRunEvents({ flow, settings: { ...settings, ...override }, attempts, state: initialFlowState(), now: NOW, checkpoint: NOW });
     expect(result.alerts.map((alert) => alert.key)).toEqual(keys);
   });
 });
@@ -124,6 +142,76 @@ describe('detectRunEvents over time', () => {
     expect(state.incident).toBeNull();
   });
 
+  it('an unknown outcome is alerted once, quoting the value', () => {
+    const odd = attempt(1, 'unrecognised', 10 * MIN, { unrecognised: 'disposition "cancelled"' });
+    const first = detectRunEvents({ flow, settings, attempts: [odd], state: initialFlowState(), now: NOW, checkpoint: NOW });
+    expect(first.alerts[0]).toMatchObject({ kind: 'unknown-outcome', attempt: { id: 1, unrecognised: 'disposition "cancelled"' } });
+    const again = detectRunEvents({ flow, settings, attempts: [odd], state: first.state, now: NOW + MIN, checkpoint: NOW + MIN });
+    expect(again.alerts).toEqual([]);
+  });
+
+  it('keeps following an unfinished attempt an answer leaves out, and alerts its later failure', () => {
+    const { keys } = story([
+      { at: NOW, attempts: [attempt(1, 'running', 10 * MIN)] },
+      { at: NOW + MIN, attempts: [] },
+      { at: NOW + 20 * MIN, attempts: [attempt(1, 'failed', 10 * MIN)] },
+    ]);
+    expect(keys).toEqual([[], [], ['f689422-a1-failed']]);
+  });
+
+  it('lets go of an attempt unfinished after 7 days with one lost-track alert', () => {
+    const hung = attempt(1, 'running', 7 * DAY - HOUR);
+    const first = story([{ at: NOW, attempts: [hung] }]);
+    expect(first.keys).toEqual([['f689422-a1-stalled']]);
+    const later = story(
+      [
+        { at: NOW + 2 * HOUR, attempts: [] },
+        { at: NOW + 3 * HOUR, attempts: [] },
+      ],
+      first.state,
+    );
+    expect(later.keys).toEqual([['f689422-a1-lost-track'], []]);
+    expect(later.state.known['1']).toBeUndefined();
+    const seen = story([{ at: NOW + 2 * HOUR, attempts: [hung] }], first.state);
+    expect(seen.keys).toEqual([['f689422-a1-lost-track']]);
+  });
+
+  it('the lost-track alert says which attempt and why', () => {
+    const state: FlowState = { ...initialFlowState(), checkpoint: NOW - MIN, known: { '9': { createdAt: NOW - 8 * DAY, state: 'pending', stalledAlerted: true } } };
+    const [alert] = detectRunEvents({ flow, settings, attempts: [], state, now: NOW, checkpoint: NOW }).alerts;
+    expect(alert).toMatchObject({ kind: 'monitor-error', monitor: { problem: 'lost-track', scope: 'flow' } });
+    expect(alert?.monitor?.message).toContain('lost track of attempt 9');
+  });
+
+  it('judges an attempt whose createdAt could not be read by when it was first seen, and alerts it once', () => {
+    const unreadable = (receivedAt: number) => attempt(1, 'failed', NOW - receivedAt, { createdAtUnreadable: true });
+    const first = story([{ at: NOW, attempts: [unreadable(NOW)] }]);
+    expect(first.keys).toEqual([['f689422-a1-failed']]);
+    expect(first.state.known['1']?.createdAt).toBe(NOW);
+    // Still re-sent by Portable an hour later, stamped with that answer's arrival: remembered, not alerted again.
+    const later = story([{ at: NOW + HOUR, attempts: [unreadable(NOW + HOUR)] }], first.state);
+    expect(later.keys).toEqual([[]]);
+    expect(later.state.known['1']?.createdAt).toBe(NOW);
+  });
+
+  it('history older than a short backfill is not alerted by the next check either, which re-reads the overlap', () => {
+    const failed = attempt(1, 'failed', 2 * MIN);
+    const { keys } = story(
+      [
+        { at: NOW, attempts: [failed] },
+        { at: NOW + 10_000, attempts: [failed] },
+      ],
+      initialFlowState(),
+      { ...settings, backfill: 30_000 },
+    );
+    expect(keys).toEqual([[], []]);
+  });
+
+  it('moves the checkpoint to when the check began, not to when its answer arrived', () => {
+    const result = detectRunEvents({ flow, settings, attempts: [], state: initialFlowState(), now: NOW + 10 * MIN, checkpoint: NOW });
+    expect(result.state.checkpoint).toBe(NOW);
+  });
+
   it('forgets finished attempts once they leave the overlap window, keeps unfinished ones', () => {
     const { state } = story([{ at: NOW, attempts: [attempt(1, 'succeeded', 2 * HOUR), attempt(2, 'succeeded', MIN), attempt(3, 'running', HOUR)] }]);
     expect(Object.keys(state.known).sort()).toEqual(['2', '3']);
@@ -138,23 +226,29 @@ describe('detectRunEvents over time', () => {
     const later = NOW + HOUR;
     const second = story([{ at: later, attempts: [attempt(1, 'running', HOUR), attempt(2, 'failed', 50 * MIN)] }], first.state);
     expect(second.keys).toEqual([[]]);
-    expect(fetchWindowStart(first.state, settings, later)).toBe(NOW - HOUR);
+    expect(fetchWindowStart(first.state, settings, later)).toBe(NOW - HOUR - UNFINISHED_MARGIN_MS);
   });
 });
 
 describe('fetch windows', () => {
-  it('first check looks back backfill; later ones from the checkpoint minus the overlap', () => {
+  it('first check looks back backfill for history; later ones from the checkpoint minus the overlap', () => {
     expect(freshWindowStart(initialFlowState(), settings, NOW)).toBe(NOW - 24 * HOUR);
     const state = { ...initialFlowState(), checkpoint: NOW - MIN };
     expect(freshWindowStart(state, settings, NOW)).toBe(NOW - MIN - CHECKPOINT_OVERLAP_MS);
+    expect(fetchWindowStart(state, settings, NOW)).toBe(NOW - MIN - CHECKPOINT_OVERLAP_MS);
   });
 
-  it('widens to the oldest unfinished attempt', () => {
+  it('a first check asks as far back as unfinished runs are followed, or backfill when longer', () => {
+    expect(fetchWindowStart(initialFlowState(), settings, NOW)).toBe(NOW - MAX_TRACKED_AGE_MS);
+    expect(fetchWindowStart(initialFlowState(), { ...settings, backfill: 30 * DAY }, NOW)).toBe(NOW - 30 * DAY);
+  });
+
+  it('widens to a margin before the oldest unfinished attempt', () => {
     const state: FlowState = {
       ...initialFlowState(),
       checkpoint: NOW - MIN,
       known: { '7': { createdAt: NOW - 5 * HOUR, state: 'running', stalledAlerted: true }, '8': { createdAt: NOW - 9 * HOUR, state: 'succeeded', stalledAlerted: false } },
     };
-    expect(fetchWindowStart(state, settings, NOW)).toBe(NOW - 5 * HOUR);
+    expect(fetchWindowStart(state, settings, NOW)).toBe(NOW - 5 * HOUR - UNFINISHED_MARGIN_MS);
   });
 });

@@ -3,7 +3,7 @@ import type { Alert } from '../../src/alerts/alert.ts';
 import { NotifierError, type Notifier } from '../../src/notifiers/notifier.ts';
 import type { SlackMessage } from '../../src/notifiers/slack/render-slack-message.ts';
 import { createSlackNotifier, type SlackNotifierOptions } from '../../src/notifiers/slack/slack-notifier.ts';
-import { attempt, failedAlert } from './alert-fixtures.ts';
+import { attempt, failedAlert, monitorErrorAlert, STARTED_AT } from './alert-fixtures.ts';
 import { expectSecretFree } from './expect-secret-free.ts';
 import { answer, neverAnswer, startSlackReceiver, unusedPort, type SlackReceiver } from './slack-receiver.ts';
 
@@ -53,6 +53,21 @@ function sectionTexts(message: SlackMessage): string[] {
   return message.blocks.flatMap((block) => (block.type === 'section' && block.text ? [block.text.text] : []));
 }
 
+/** Every mrkdwn text object anywhere in the message, in order. */
+function mrkdwnTexts(message: SlackMessage): Array<{ type: string; text: string; verbatim?: unknown }> {
+  const found: Array<{ type: string; text: string; verbatim?: unknown }> = [];
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (typeof value === 'object' && value !== null) {
+      const record = value as Record<string, unknown>;
+      if (record.type === 'mrkdwn') found.push(record as { type: string; text: string });
+      Object.values(record).forEach(visit);
+    }
+  };
+  visit(message.blocks);
+  return found;
+}
+
 describe('Slack notifier against a real HTTP receiver', () => {
   it('posts JSON with the header, facts, errors, fallback text and link to the webhook path', async () => {
     const message = await postedMessage(failedAlert());
@@ -75,7 +90,7 @@ describe('Slack notifier against a real HTTP receiver', () => {
     expect(sectionTexts(message)).toContain('*Rows*\n• orders: 1,200 extracted · 1,190 loaded\n• customers: no row counts');
     expect(message.blocks.at(-1)).toEqual({
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: '<https://app.portable.io/flows/689422|Open in Portable>' }],
+      elements: [{ type: 'mrkdwn', text: '<https://app.portable.io/flows/689422|Open in Portable>', verbatim: true }],
     });
   });
 
@@ -117,6 +132,35 @@ describe('Slack notifier against a real HTTP receiver', () => {
       const withoutLink = text.replace('<https://app.portable.io/flows/7?a=1&amp;b=2|Open in Portable>', '');
       expect(withoutLink).not.toMatch(/[<>]/);
       expect(withoutLink).not.toMatch(/&(?!amp;|lt;|gt;)/);
+    }
+  });
+
+  it('sends every mrkdwn text verbatim, so Slack links and mentions nothing in Portable text, still escaped', async () => {
+    const portableText = '<!channel> see https://evil.example/x and #general, ask @jane';
+    const escaped = '&lt;!channel&gt; see https://evil.example/x and #general, ask @jane';
+    const errors = Array.from({ length: 40 }, (_, index) => `${portableText} ${index} ${'e'.repeat(400)}`);
+    const failed = failedAlert({
+      flow: { id: 7, name: portableText, url: 'https://app.portable.io/flows/7' },
+      attempt: attempt({ errors, resources: [{ name: portableText, extracted: 1, analyzed: null, loaded: null }] }),
+    });
+    const monitorMessage = {
+      ...monitorErrorAlert(),
+      flow: { id: 7, name: portableText, url: 'https://app.portable.io/flows/7' },
+      monitor: { problem: 'not-found' as const, message: portableText, since: STARTED_AT, scope: 'flow' as const },
+    };
+
+    for (const alert of [failed, monitorMessage]) {
+      receiver.posts.length = 0;
+      const message = await postedMessage(alert, { mention: '<!here>' });
+      const texts = mrkdwnTexts(message);
+      // Section text, fields, rows, errors, details, the count of errors left out and the link: all of them.
+      expect(texts.length).toBeGreaterThanOrEqual(alert === failed ? 15 : 8);
+      for (const text of texts) expect(text).toMatchObject({ type: 'mrkdwn', verbatim: true });
+      const joined = texts.map((text) => text.text).join('\n');
+      expect(joined).toContain(escaped);
+      expect(joined).not.toContain('<!channel>');
+      // The configured mention is the one markup left unescaped, and verbatim does not stop Slack honouring it.
+      expect(texts[0]?.text.startsWith('<!here> ')).toBe(true);
     }
   });
 

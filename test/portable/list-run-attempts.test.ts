@@ -78,7 +78,7 @@ describe('paging through run attempts', () => {
 
     expect(result.requests).toBe(2);
     expect(result.attempts).toHaveLength(250);
-    expect(result.anomalies).toEqual([expect.stringContaining('Portable may be ignoring limit/offset')]);
+    expect(result.anomalies).toEqual([{ kind: 'paging', message: expect.stringContaining('Portable may be ignoring limit/offset') as string }]);
   });
 
   it('stops at the page cap and says that older attempts were not read', async () => {
@@ -88,7 +88,7 @@ describe('paging through run attempts', () => {
 
     expect(result.requests).toBe(2);
     expect(result.attempts).toHaveLength(200);
-    expect(result.anomalies).toEqual(['stopped after 2 pages of 100; older attempts were not read']);
+    expect(result.anomalies).toEqual([{ kind: 'paging', message: 'stopped after 2 pages of 100; older attempts were not read' }]);
   });
 
   it('clamps a page size above Portable’s maximum of 1,000', async () => {

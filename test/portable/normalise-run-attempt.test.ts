@@ -7,14 +7,18 @@ const FLOW = 689422;
 const CREATED = '2023-06-12T21:03:00Z';
 const CREATED_MS = Date.UTC(2023, 5, 12, 21, 3);
 const DONE = '2023-06-12T21:08:00Z';
+/** When the answer arrived: what stands in for a createdAt that cannot be read. */
+const RECEIVED = Date.UTC(2023, 5, 12, 22, 0);
 
 function normalise(fields: Record<string, unknown>) {
-  return normaliseRunAttempt({ id: 1, createdAt: CREATED, ...fields }, FLOW);
+  return normaliseRunAttempt({ id: 1, createdAt: CREATED, ...fields }, FLOW, RECEIVED);
 }
+
+const messages = (anomalies: ReadonlyArray<{ message: string }>) => anomalies.map((anomaly) => anomaly.message);
 
 function attemptOf(fields: Record<string, unknown>) {
   const result = normalise(fields);
-  if (result.attempt === undefined) throw new Error(`unusable: ${result.anomalies.join('; ')}`);
+  if (result.attempt === undefined) throw new Error(`unusable: ${messages(result.anomalies).join('; ')}`);
   return result.attempt;
 }
 
@@ -34,8 +38,10 @@ describe('run state, from either dialect', () => {
     ['schema: lowercase failed', { status: 'failed' }, 'failed'],
     ['failed wins over a running lifecycle', { lifecycle: 'running', disposition: 'failed' }, 'failed'],
     ['unknown lifecycle', { lifecycle: 'queued', disposition: 'none' }, 'unknown'],
-    ['unknown disposition', { lifecycle: 'not_running', disposition: 'cancelled' }, 'unknown'],
-    ['unknown status', { status: 'CANCELLED', completedAt: DONE }, 'unknown'],
+    ['unknown disposition, finished', { lifecycle: 'not_running', disposition: 'cancelled' }, 'unrecognised'],
+    ['unknown status, finished', { status: 'CANCELLED', completedAt: DONE }, 'unrecognised'],
+    ['unknown status, not finished', { status: 'CANCELLING' }, 'unknown'],
+    ['unknown lifecycle with a completedAt', { lifecycle: 'archived', disposition: 'none', completedAt: DONE }, 'unrecognised'],
     ['unknown disposition while running is still running', { lifecycle: 'running', disposition: 'retrying' }, 'running'],
     ['nothing at all but a completedAt', { completedAt: DONE }, 'ended'],
     ['nothing at all', {}, 'unknown'],
@@ -45,22 +51,28 @@ describe('run state, from either dialect', () => {
     expect(attemptOf(fields).state).toBe(expected);
   });
 
-  it('reports an unknown lifecycle readably, prefixed with the attempt', () => {
-    const result = normaliseRunAttempt({ id: 658423, createdAt: CREATED, lifecycle: 'queued', disposition: 'none' }, FLOW);
-    expect(result.anomalies).toEqual(['attempt 658423: unknown lifecycle "queued"']);
-    expect(result.attempt?.anomalies).toEqual(['unknown lifecycle "queued"']);
+  it('reports an unknown lifecycle readably, prefixed with the attempt, with its kind and attempt', () => {
+    const result = normaliseRunAttempt({ id: 658423, createdAt: CREATED, lifecycle: 'queued', disposition: 'none' }, FLOW, RECEIVED);
+    expect(result.anomalies).toEqual([{ kind: 'unknown-value', message: 'attempt 658423: unknown lifecycle "queued"', attemptId: 658423 }]);
+    expect(messages(result.attempt?.anomalies ?? [])).toEqual(['unknown lifecycle "queued"']);
+    expect(result.attempt?.unrecognised).toBe('lifecycle "queued"');
   });
 
-  it('reports an unknown status and trigger', () => {
-    const result = normalise({ status: 'CANCELLED', trigger: 'WEBHOOK' });
+  it('reports an unknown status and trigger, and keeps the status value for the alert', () => {
+    const result = normalise({ status: 'CANCELLED', trigger: 'WEBHOOK', completedAt: DONE });
     expect(result.attempt?.trigger).toBe('unknown');
-    expect(result.anomalies).toEqual(['attempt 1: unknown status "CANCELLED"', 'attempt 1: unknown trigger "WEBHOOK"']);
+    expect(result.attempt?.unrecognised).toBe('status "CANCELLED"');
+    expect(messages(result.anomalies)).toEqual(['attempt 1: unknown status "CANCELLED"', 'attempt 1: unknown trigger "WEBHOOK"']);
+  });
+
+  it('names no unrecognised value when every value is known', () => {
+    expect(attemptOf({ lifecycle: 'not_running', disposition: 'none' }).unrecognised).toBeUndefined();
   });
 
   it('reports disposition and status that disagree, and believes disposition', () => {
     const result = normalise({ lifecycle: 'not_running', disposition: 'failed', status: 'SUCCEEDED' });
     expect(result.attempt?.state).toBe('failed');
-    expect(result.anomalies[0]).toContain('disagree');
+    expect(result.anomalies[0]).toMatchObject({ kind: 'inconsistent', message: expect.stringContaining('disagree') as string });
   });
 });
 
@@ -124,7 +136,7 @@ describe('row counts', () => {
   it('skips a resource that is not an object, and says so', () => {
     const attempt = attemptOf({ status: 'NONE', resources: ['events', { name: 'attendees', extracted: 1 }] });
     expect(attempt.resources.map((resource) => resource.name)).toEqual(['attendees']);
-    expect(attempt.anomalies).toEqual(['resources[0] ignored: expected an object, got a string']);
+    expect(messages(attempt.anomalies)).toEqual(['resources[0] ignored: expected an object, got a string']);
   });
 });
 
@@ -133,41 +145,45 @@ describe('unusable and odd attempts', () => {
     ['garbage', 'not a date'],
     ['an impossible date', '2023-02-30T00:00:00Z'],
     ['null', null],
-  ])('skips an attempt whose createdAt is %s, with an anomaly', (_name, createdAt) => {
-    const result = normaliseRunAttempt({ id: 5, createdAt, status: 'FAILED' }, FLOW);
-    expect(result.attempt).toBeUndefined();
-    expect(result.id).toBe(5);
-    expect(result.anomalies).toEqual([expect.stringMatching(/^attempt 5: createdAt .* is not a timestamp; attempt skipped$/)]);
+    ['missing', undefined],
+  ])('keeps a failed attempt whose createdAt is %s, stamped with the arrival of the answer, with an anomaly', (_name, createdAt) => {
+    const result = normaliseRunAttempt({ id: 5, createdAt, status: 'FAILED' }, FLOW, RECEIVED);
+    expect(result.attempt).toMatchObject({ id: 5, state: 'failed', createdAt: RECEIVED, createdAtUnreadable: true });
+    expect(result.anomalies).toEqual([
+      { kind: 'unreadable-timestamp', message: expect.stringMatching(/^attempt 5: createdAt .* is not a timestamp; judged by the time it was first seen$/) as string, attemptId: 5 },
+    ]);
   });
 
-  it('skips an attempt without createdAt', () => {
-    expect(normaliseRunAttempt({ id: 5, status: 'FAILED' }, FLOW).attempt).toBeUndefined();
+  it('marks a readable createdAt as read', () => {
+    expect(attemptOf({ status: 'NONE' }).createdAtUnreadable).toBe(false);
   });
 
   it('skips an item without a usable id, naming its position', () => {
-    expect(normaliseRunAttempt({ id: 'abc', createdAt: CREATED }, FLOW, 3).anomalies).toEqual([
+    expect(messages(normaliseRunAttempt({ id: 'abc', createdAt: CREATED }, FLOW, RECEIVED, 3).anomalies)).toEqual([
       'item 3: run attempt id "abc" is not an integer; skipped',
     ]);
-    expect(normaliseRunAttempt('hello', FLOW, 0).anomalies).toEqual(['item 0: expected a run attempt object, got a string; skipped']);
+    expect(normaliseRunAttempt('hello', FLOW, RECEIVED, 0).anomalies).toEqual([
+      { kind: 'unusable-attempt', message: 'item 0: expected a run attempt object, got a string; skipped' },
+    ]);
   });
 
   it('keeps an attempt whose trigger has the wrong type, dropping only that field', () => {
     const result = normalise({ trigger: 5, status: 'FAILED' });
     expect(result.attempt?.state).toBe('failed');
     expect(result.attempt?.trigger).toBe('unknown');
-    expect(result.anomalies).toEqual(['attempt 1: ignored trigger (got a number)']);
+    expect(result.anomalies).toEqual([{ kind: 'ignored-field', message: 'attempt 1: ignored trigger (got a number)', attemptId: 1 }]);
   });
 
   it('treats an unreadable completedAt as absent, still deciding from the status', () => {
     const attempt = attemptOf({ status: 'SUCCEEDED', completedAt: 'soon' });
     expect(attempt).toMatchObject({ state: 'succeeded', completedAt: null });
-    expect(attempt.anomalies).toEqual(['completedAt "soon" is not a timestamp; treated as absent']);
+    expect(attempt.anomalies).toEqual([{ kind: 'unreadable-timestamp', message: 'completedAt "soon" is not a timestamp; treated as absent' }]);
   });
 
   it('uses the requested flow id, reporting a different `flow`', () => {
     const result = normalise({ flow: 1234, status: 'NONE' });
     expect(result.attempt?.flowId).toBe(FLOW);
-    expect(result.anomalies).toEqual([`attempt 1: flow 1234 differs from the requested flow ${FLOW}; using ${FLOW}`]);
+    expect(messages(result.anomalies)).toEqual([`attempt 1: flow 1234 differs from the requested flow ${FLOW}; using ${FLOW}`]);
     expect(normalise({ flow: FLOW, status: 'NONE' }).anomalies).toEqual([]);
   });
 
@@ -190,7 +206,7 @@ describe('page envelopes', () => {
     ['data: null (an empty Go slice)', { data: null }, 0],
     ['data: []', { data: [] }, 0],
   ])('accepts %s', (_name, body, count) => {
-    const page = normaliseRunAttemptPage(body, FLOW, '/v2/flows/689422/run');
+    const page = normaliseRunAttemptPage(body, FLOW, '/v2/flows/689422/run', RECEIVED);
     expect(page.attempts).toHaveLength(count);
     expect(page.itemCount).toBe(count);
   });
@@ -202,7 +218,7 @@ describe('page envelopes', () => {
   ])('refuses a body where %s as malformed, saying what was expected', (_name, body, expected) => {
     let thrown: unknown;
     try {
-      normaliseRunAttemptPage(body, FLOW, '/v2/flows/689422/run');
+      normaliseRunAttemptPage(body, FLOW, '/v2/flows/689422/run', RECEIVED);
     } catch (error) {
       thrown = error;
     }
@@ -212,10 +228,10 @@ describe('page envelopes', () => {
   });
 
   it('keeps the usable attempts of a page with unusable ones, counting every item', () => {
-    const page = normaliseRunAttemptPage({ data: [item, { id: 2 }, 'junk'] }, FLOW, '/x');
-    expect(page.attempts.map((attempt) => attempt.id)).toEqual([1]);
+    const page = normaliseRunAttemptPage({ data: [item, { id: 2 }, 'junk'] }, FLOW, '/x', RECEIVED);
+    expect(page.attempts.map((attempt) => attempt.id)).toEqual([1, 2]);
     expect(page.itemCount).toBe(3);
     expect(page.ids).toEqual([1, 2]);
-    expect(page.anomalies).toHaveLength(2);
+    expect(page.anomalies.map((anomaly) => anomaly.kind)).toEqual(['unreadable-timestamp', 'inconsistent', 'unusable-attempt']);
   });
 });

@@ -26,6 +26,7 @@ describe('Portable client against the simulator', () => {
         trigger: 'scheduled',
         state: 'running',
         createdAt: at('2023-06-12T21:03:00Z'),
+        createdAtUnreadable: false,
         completedAt: null,
         resources: [
           { name: 'events', extracted: 1400, analyzed: 0, loaded: 0 },
@@ -40,6 +41,7 @@ describe('Portable client against the simulator', () => {
         trigger: 'scheduled',
         state: 'succeeded',
         createdAt: at('2023-06-12T20:03:00Z'),
+        createdAtUnreadable: false,
         completedAt: at('2023-06-12T20:08:34Z'),
         resources: [
           { name: 'events', extracted: 1864, analyzed: 1864, loaded: 1864 },
@@ -54,6 +56,7 @@ describe('Portable client against the simulator', () => {
         trigger: 'manual',
         state: 'failed',
         createdAt: at('2023-06-10T20:03:00Z'),
+        createdAtUnreadable: false,
         completedAt: null,
         resources: [],
         errors: ['Failed to connect to the source'],
@@ -136,7 +139,7 @@ describe('Portable client against the simulator', () => {
     expect(times).toHaveLength(250);
   });
 
-  it('counts an unknown enum value as unknown with an anomaly, in either dialect', async () => {
+  it('keeps an unknown enum value as unknown (maybe running) or unrecognised (finished), with an anomaly, in either dialect', async () => {
     portable.simulator.addFlow({ id: 20, dialect: 'example' });
     portable.simulator.addFlow({ id: 21, dialect: 'schema' });
     portable.simulator.addAttempt(20, { id: 658423, lifecycle: 'queued', outcome: 'none', trigger: 'webhook' });
@@ -147,9 +150,9 @@ describe('Portable client against the simulator', () => {
     const schema = await client.listRunAttempts(21);
 
     expect(example.attempts[0]).toMatchObject({ state: 'unknown', trigger: 'unknown' });
-    expect(example.anomalies).toEqual(['attempt 658423: unknown lifecycle "queued"', 'attempt 658423: unknown trigger "webhook"']);
-    expect(schema.attempts[0]?.state).toBe('unknown');
-    expect(schema.anomalies).toEqual(['attempt 658424: unknown status "CANCELLED"']);
+    expect(example.anomalies.map((anomaly) => anomaly.message)).toEqual(['attempt 658423: unknown lifecycle "queued"', 'attempt 658423: unknown trigger "webhook"']);
+    expect(schema.attempts[0]).toMatchObject({ state: 'unrecognised', unrecognised: 'status "CANCELLED"' });
+    expect(schema.anomalies.map((anomaly) => anomaly.message)).toEqual(['attempt 658424: unknown status "CANCELLED"']);
   });
 
   it('follows an attempt from running to failed', async () => {
@@ -187,10 +190,12 @@ describe('Portable client against the simulator', () => {
     expect((await client.getFlowStatus(41)).state).toBe('ended');
   });
 
-  it('reports every request to onRequest, with its status', async () => {
+  it("reports every request to onRequest, with its status, our clock and Portable's (the Date header)", async () => {
     portable.simulator.addFlow({ id: 50 });
     const seen: unknown[] = [];
-    await portable.client({ onRequest: (info) => seen.push(info) }).getFlow(50);
-    expect(seen).toEqual([{ path: '/v2/flows/50', status: 200, durationMs: expect.any(Number) as number, attempt: 1 }]);
+    await portable.client({ onRequest: (info) => seen.push(info), now: () => TEST_NOW + 42 }).getFlow(50);
+    expect(seen).toEqual([
+      { path: '/v2/flows/50', status: 200, durationMs: expect.any(Number) as number, attempt: 1, receivedAt: TEST_NOW + 42, serverDate: TEST_NOW },
+    ]);
   });
 });

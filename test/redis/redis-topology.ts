@@ -79,6 +79,36 @@ export async function startRedisSentinel(masterName: string, password: string, s
   }
 }
 
+/** One Redis without persistence on a free port, that a test can restart empty (as a Redis without AOF restarts). */
+export interface PrivateRedis {
+  port: number;
+  url: string;
+  /** Kills the server (SIGKILL) and starts a new, empty one on the same port. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startPrivateRedis(): Promise<PrivateRedis> {
+  const servers = await startServers('pw-redis-');
+  try {
+    const port = await freePort();
+    const args = ['--port', String(port)];
+    await servers.start('data', args);
+    return {
+      port,
+      url: `redis://127.0.0.1:${port}`,
+      async restart() {
+        await servers.stop();
+        await servers.start('data', args);
+      },
+      close: () => servers.close(),
+    };
+  } catch (error) {
+    await servers.close();
+    throw error;
+  }
+}
+
 /** A port nothing listens on (at the moment of asking). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -125,6 +155,11 @@ async function startServers(label: string) {
       });
     },
     async close(): Promise<void> {
+      await this.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+    /** Kills every server started so far (SIGKILL) and waits for them to exit. */
+    async stop(): Promise<void> {
       await Promise.all(
         children.splice(0).map(
           (child) =>
@@ -135,7 +170,6 @@ async function startServers(label: string) {
             }),
         ),
       );
-      await rm(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { initialFlowState } from '../../src/detection/flow-state.ts';
-import { createFlowStateStore, type FlowStateStore } from '../../src/state/flow-state-store.ts';
+import { createFlowStateStore, installationMarkerKey, type BeginResult, type FlowStateStore } from '../../src/state/flow-state-store.ts';
 import { connectRedis, dropPrefix, uniquePrefix } from '../support/redis.ts';
 
 let redis: Redis;
@@ -19,37 +19,93 @@ afterAll(async () => {
   redis.disconnect();
 });
 
+/** The state a begin read; fails the test when it did not begin. */
+function begunState(result: BeginResult) {
+  if (result.outcome !== 'begun') throw new Error(`expected the check to begin, got ${result.outcome}`);
+  return result.state;
+}
+
 describe('flow state store', () => {
   it('begins a check in one step: the lease, the flow state and the account state; a second begin is refused', async () => {
     const first = await store.begin(1, 'worker-a', 5_000);
-    expect(first).toEqual({ state: initialFlowState(), account: { version: 0, monitor: null, monitorIncidents: 0, failingSince: null } });
-    expect(await store.begin(1, 'worker-b', 5_000)).toBeUndefined();
+    expect(first).toEqual({ outcome: 'begun', state: initialFlowState(), account: { version: 0, monitor: null, monitorIncidents: 0, failingSince: null } });
+    expect(await store.begin(1, 'worker-b', 5_000)).toEqual({ outcome: 'busy' });
     expect(await redis.pttl(`${prefix}:flow:1:lock`)).toBeGreaterThan(4_000);
   });
 
   it('commits and gives its own lease back in the same step, and never another owner’s', async () => {
     const begun = await store.begin(2, 'worker-a', 5_000);
     const next = { ...initialFlowState(), checkpoint: 1_700_000_000_000 };
-    expect(await store.commit(2, begun!.state.version, next, 'worker-a')).toBe(true);
+    expect(await store.commit(2, begunState(begun).version, next, 'worker-a')).toBe(true);
     expect(await redis.exists(`${prefix}:flow:2:lock`)).toBe(0);
 
-    const again = await store.begin(2, 'worker-a', 5_000);
-    expect(again?.state).toMatchObject({ version: 1, checkpoint: 1_700_000_000_000 });
+    const again = begunState(await store.begin(2, 'worker-a', 5_000));
+    expect(again).toMatchObject({ version: 1, checkpoint: 1_700_000_000_000 });
     // worker-a's lease expired and worker-b took the flow: a's commit still needs the version to match, and it
     // leaves b's lease alone.
     await redis.set(`${prefix}:flow:2:lock`, 'worker-b', 'PX', 5_000);
-    expect(await store.commit(2, again!.state.version, { ...next, checkpoint: 2 }, 'worker-a')).toBe(true);
+    expect(await store.commit(2, again.version, { ...next, checkpoint: 2 }, 'worker-a')).toBe(true);
     expect(await redis.get(`${prefix}:flow:2:lock`)).toBe('worker-b');
-    expect(await store.commit(2, again!.state.version, { ...next, checkpoint: 3 }, 'worker-b')).toBe(false);
+    expect(await store.commit(2, again.version, { ...next, checkpoint: 3 }, 'worker-b')).toBe(false);
     expect(await redis.get(`${prefix}:flow:2:lock`)).toBeNull();
     expect(await store.load(2)).toMatchObject({ version: 2, checkpoint: 2 });
   });
 
   it('loads its scripts again after Redis forgot them (SCRIPT FLUSH, a restart or a failover)', async () => {
     await redis.script('FLUSH');
-    expect(await store.begin(3, 'worker-a', 5_000)).toBeDefined();
+    expect(await store.begin(3, 'worker-a', 5_000)).toMatchObject({ outcome: 'begun' });
     await redis.script('FLUSH');
     expect(await store.commit(3, 0, initialFlowState(), 'worker-a')).toBe(true);
     expect(await store.load(3)).toMatchObject({ version: 1 });
+  });
+
+  it('refuses to begin on an installation other than the one it knows, and while a rebuilt one settles', async () => {
+    const own = createFlowStateStore(redis, prefix);
+    own.setInstallation('life-1');
+    expect(await own.begin(4, 'worker-a', 5_000)).toEqual({ outcome: 'moved' });
+    await redis.hset(installationMarkerKey(prefix), 'id', 'life-1', 'settledAt', String(Date.now() + 60_000));
+    expect(await own.begin(4, 'worker-a', 5_000)).toEqual({ outcome: 'settling' });
+    await redis.hset(installationMarkerKey(prefix), 'settledAt', String(Date.now() - 1));
+    expect(await own.begin(4, 'worker-a', 5_000)).toMatchObject({ outcome: 'begun' });
+    await redis.hset(installationMarkerKey(prefix), 'id', 'life-2');
+    expect(await own.begin(5, 'worker-a', 5_000)).toEqual({ outcome: 'moved' });
+    await redis.del(installationMarkerKey(prefix));
+  });
+
+  it('puts back what it committed after Redis lost it, never over a state a check committed since', async () => {
+    const a = createFlowStateStore(redis, prefix);
+    const b = createFlowStateStore(redis, prefix);
+    // a commits flows 10 and 11 at checkpoint 100, b commits flow 10 later, at checkpoint 200.
+    expect(await a.commit(10, 0, { ...initialFlowState(), checkpoint: 100 })).toBe(true);
+    expect(await a.commit(11, 0, { ...initialFlowState(), checkpoint: 100 })).toBe(true);
+    expect(await b.commit(10, 1, { ...initialFlowState(), checkpoint: 200 })).toBe(true);
+    expect(await a.commitAccount(0, { version: 0, monitor: null, monitorIncidents: 3, failingSince: null })).toBe(true);
+    await dropPrefix(redis, prefix);
+
+    expect(await a.seedRemembered()).toEqual({ flows: 2, written: 3 });
+    expect(await a.load(10)).toMatchObject({ version: 1, checkpoint: 100 });
+    // b remembers a newer state of flow 10: it replaces a's seed; a second seeding by a changes nothing.
+    expect(await b.seedRemembered()).toEqual({ flows: 1, written: 1 });
+    expect(await a.seedRemembered()).toEqual({ flows: 2, written: 0 });
+    expect(await a.load(10)).toMatchObject({ version: 2, checkpoint: 200 });
+    expect(await a.loadAccount()).toMatchObject({ monitorIncidents: 3 });
+
+    // A check commits over the seed (its version, so the compare-and-set holds); a late seed never overwrites that.
+    expect(await a.commit(10, 2, { ...initialFlowState(), checkpoint: 250 })).toBe(true);
+    expect(await b.seedRemembered()).toEqual({ flows: 1, written: 0 });
+    expect(await a.load(10)).toMatchObject({ version: 3, checkpoint: 250 });
+  });
+
+  it('forgets a removed flow: its state, lease and last alert in Redis, and what it remembers', async () => {
+    const own = createFlowStateStore(redis, prefix);
+    expect(await own.commit(20, 0, { ...initialFlowState(), checkpoint: 5 })).toBe(true);
+    expect(await own.commit(21, 0, { ...initialFlowState(), checkpoint: 5 })).toBe(true);
+    await redis.hset(`${prefix}:flow:20:last-alert`, 'kind', 'failed');
+    await own.remove(20);
+    own.forgetAllBut(new Set([20]));
+    expect(await redis.exists(`${prefix}:flow:20:state`, `${prefix}:flow:20:last-alert`)).toBe(0);
+    await dropPrefix(redis, prefix);
+    // 20 was removed and 21 is no longer watched: neither comes back.
+    expect(await own.seedRemembered()).toEqual({ flows: 0, written: 0 });
   });
 });

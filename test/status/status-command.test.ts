@@ -32,7 +32,8 @@ afterEach(async () => {
 /** The CLI's config: the worker's flows plus 303, which no worker was ever started with. */
 async function writeCliConfig(flows: string): Promise<string> {
   const path = join(dir, 'flows.yaml');
-  await writeFile(path, ['portable:', '  token: ${PORTABLE_API_TOKEN}', 'flows:', flows].join('\n'));
+  const notifier = ['notifiers:', '  terminal: { type: console }', 'defaults:', '  notify: [terminal]'];
+  await writeFile(path, ['portable:', '  token: ${PORTABLE_API_TOKEN}', ...notifier, 'flows:', flows].join('\n'));
   return path;
 }
 

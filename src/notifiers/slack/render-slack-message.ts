@@ -7,6 +7,7 @@ import {
   cleanText,
   describeResource,
   flowLink,
+  monitorDetails,
   oneLine,
   type AlertFact,
 } from '../alert-facts.ts';
@@ -14,6 +15,12 @@ import {
 export interface SlackText {
   type: 'mrkdwn';
   text: string;
+  /**
+   * Always true: Slack then takes the text as written, turning no bare URL, channel or user name in
+   * Portable's text into a link or mention. Explicit `<!here>` and `<url|label>` markup, which only the
+   * config's mention and our own link can contain (Portable's text is escaped), still work.
+   */
+  verbatim: true;
 }
 
 export type SlackBlock =
@@ -49,7 +56,8 @@ const MAX_FALLBACK_CHARS = 1000;
 /**
  * Block Kit for one alert. Every piece of text that came from Portable is escaped, so a flow named
  * `<!channel>` or an error containing `<http://evil|click>` shows as typed and can neither ping anyone nor
- * hide a link. Blocks stay within Slack's limits by construction: header, up to two fact sections, rows,
+ * hide a link, and every mrkdwn text is verbatim, so a bare URL or #channel in it is not turned into a link
+ * either. Blocks stay within Slack's limits by construction: header, up to two fact sections, rows,
  * up to four error sections and a count, details and link make at most 11 of the 50 allowed.
  */
 export function renderSlackMessage(alert: Alert, options: SlackRenderOptions = {}): SlackMessage {
@@ -141,9 +149,10 @@ function errorSections(errors: string[]): SlackBlock[] {
 }
 
 function detailSections(alert: Alert): SlackBlock[] {
-  if (!alert.monitor || alert.monitor.message === '') return [];
+  const text = monitorDetails(alert);
+  if (text === undefined) return [];
   const title = '*Details*\n';
-  const details = codeBlock(alert.monitor.message, SLACK_LIMITS.sectionChars - title.length);
+  const details = codeBlock(text, SLACK_LIMITS.sectionChars - title.length);
   return [{ type: 'section', text: mrkdwn(title + details) }];
 }
 
@@ -166,5 +175,5 @@ function codeBlock(text: string, max: number): string {
 }
 
 function mrkdwn(text: string): SlackText {
-  return { type: 'mrkdwn', text };
+  return { type: 'mrkdwn', text, verbatim: true };
 }
