@@ -15,13 +15,14 @@ import type { BenchEnv } from './bench-rig.ts';
 import { apiEconomy } from './scenarios/api-economy.ts';
 import { checkThroughput } from './scenarios/check-throughput.ts';
 import { detectionLatency } from './scenarios/detection-latency.ts';
+import { failover } from './scenarios/failover.ts';
 import { memoryFootprint } from './scenarios/memory-footprint.ts';
 import { redisLoss } from './scenarios/redis-loss.ts';
 import { replicas } from './scenarios/replicas.ts';
 import type { Scenario } from './scenarios/scenario.ts';
 import { slowPortable } from './scenarios/slow-portable.ts';
 
-const SCENARIOS: Scenario[] = [checkThroughput, apiEconomy, detectionLatency, memoryFootprint, replicas, slowPortable, redisLoss];
+const SCENARIOS: Scenario[] = [checkThroughput, apiEconomy, detectionLatency, memoryFootprint, replicas, slowPortable, redisLoss, failover];
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
 function selectScenarios(only: string[] | undefined): Scenario[] {

@@ -7,7 +7,8 @@ import type { WatchConfig } from './config/config-schema.ts';
 import { startOperationsServer, type OperationsServer, type Readiness } from './http/http-server.ts';
 import { createLogger } from './logging/create-logger.ts';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics/worker-metrics.ts';
-import { connectRedis, redisTargetFrom, type RedisConnection } from './redis/connect-redis.ts';
+import { connectRedis, redisTargetFrom, scrubSecrets, type RedisConnection } from './redis/connect-redis.ts';
+import { createOutageLog } from './redis/outage-log.ts';
 import { createWatchService, DEFAULT_CHECK_CONCURRENCY, type WatchService } from './worker/watch-service.ts';
 
 /**
@@ -37,10 +38,14 @@ export async function openRuntime(context: CommandContext, config: WatchConfig):
   const target = redisTargetFrom(context.env);
   // Every setting is checked before the connection opens: a refusal must not leave a socket keeping us alive.
   const checkConcurrency = positiveInteger(context.env, 'CHECK_CONCURRENCY', DEFAULT_CHECK_CONCURRENCY);
-  const redis = await connectRedis(target, { log, role: 'worker' });
+  // One outage log for every connection of the process: an outage is told once, whoever notices it.
+  let current: RedisConnection | undefined;
+  const outage = createOutageLog(log, { scrub: (text) => scrubSecrets(target, text), connected: () => current?.status === 'ready' });
+  const connect = async () => (current = await connectRedis(target, { log, role: 'worker', outage }));
+  const redis = await connect();
   const { prefix } = target;
   const metrics = createWorkerMetrics({ version: packageVersion(), log });
-  const service = createWatchService({ config, redis, prefix, log, metrics, checkConcurrency });
+  const service = createWatchService({ config, redis, reconnect: connect, outage, prefix, log, metrics, checkConcurrency });
   return {
     service,
     redis,
@@ -73,7 +78,11 @@ export async function runWorker(context: CommandContext, config: WatchConfig, co
   let server: OperationsServer;
   try {
     server = await startOperationsServer(
-      { readiness: () => readiness(runtime, phase), metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }) },
+      {
+        health: () => service.health(),
+        readiness: () => readiness(runtime, phase),
+        metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
+      },
       { ...address, log },
     );
   } catch (error) {
@@ -149,7 +158,7 @@ async function shutdown(runtime: Runtime, reloader: ConfigReloader, server: Oper
 async function readiness(runtime: Runtime, phase: { reconciled: boolean; stopping: boolean }): Promise<Readiness> {
   if (phase.stopping) return { ready: false, reason: 'shutting down' };
   const answered = await Promise.race([
-    runtime.redis.ping().then(
+    runtime.service.redis.ping().then(
       () => true,
       () => false,
     ),

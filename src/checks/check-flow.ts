@@ -116,7 +116,7 @@ export async function checkFlow(
  */
 async function beginWhenFree(deps: CheckDependencies, flowId: number, signal: AbortSignal | undefined) {
   for (let attempt = 0; ; attempt += 1) {
-    const begun = await deps.store.begin(flowId, deps.owner, LOCK_TTL_MS);
+    const begun = await deps.store.begin(flowId, deps.owner, LOCK_TTL_MS, deps.now());
     if (begun.outcome !== 'busy' || attempt >= LEASE_WAITS || signal?.aborted === true) return begun;
     await new Promise((resolve) => setTimeout(resolve, LEASE_WAIT_MS));
   }

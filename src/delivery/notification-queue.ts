@@ -35,15 +35,16 @@ export function notificationJobId(alertKey: string, notifier: string): string {
 
 const DAY_S = 24 * 3600;
 
-export function createAlertSink(queue: Queue<NotificationJobData>): AlertSink {
+/** `queue` is read at each call: the watchdog may have replaced it. */
+export function createAlertSink(queue: () => Queue<NotificationJobData>): AlertSink {
   return {
     async enqueue(items) {
       const jobs = items.flatMap(({ alert, notifiers }) => notifiers.map((notifier) => notificationJob(alert, notifier)));
       if (jobs.length === 0) return;
       try {
-        await queue.addBulk(jobs);
+        await queue().addBulk(jobs);
       } catch {
-        await addEachJob(queue, jobs);
+        await addEachJob(queue(), jobs);
       }
     },
   };

@@ -10,6 +10,8 @@ import type { Logger } from 'pino';
 export type Readiness = { ready: true } | { ready: false; reason: string };
 
 export interface OperationsEndpoints {
+  /** Liveness; default always healthy. Unhealthy tells the orchestrator to restart the process. */
+  health?(): { healthy: true } | { healthy: false; reason: string };
   readiness(): Promise<Readiness>;
   metrics(): Promise<{ contentType: string; body: string }>;
 }
@@ -54,9 +56,12 @@ async function route(endpoints: OperationsEndpoints, request: IncomingMessage, r
     return;
   }
   switch (path) {
-    case '/healthz':
-      send(response, 200, 'text/plain; charset=utf-8', 'ok\n');
+    case '/healthz': {
+      const health = endpoints.health?.() ?? { healthy: true };
+      if (health.healthy) send(response, 200, 'text/plain; charset=utf-8', 'ok\n');
+      else send(response, 503, 'text/plain; charset=utf-8', `not healthy: ${health.reason}\n`);
       return;
+    }
     case '/readyz': {
       const readiness = await endpoints.readiness();
       if (readiness.ready) send(response, 200, 'text/plain; charset=utf-8', 'ready\n');

@@ -1,5 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import { createOutageLog, type OutageLog } from './outage-log.ts';
 
 /**
  * Where Redis is, read from the environment, and the one connection built from it: a single Redis (REDIS_URL,
@@ -36,6 +37,15 @@ export type RedisTarget =
 
 /** A worker waits out an outage (BullMQ requires `maxRetriesPerRequest: null`); a command fails fast instead. */
 export type RedisRole = 'worker' | 'command';
+
+/**
+ * The longest any one command may take, queued while Redis is away or sent on a socket that went quiet: past it
+ * the command fails (a check then moves no checkpoint and is tried again at its next interval) instead of holding
+ * a check, a delivery or a lease for ever. Above BullMQ's longest blocking wait (10 s), so BZPOPMIN is never cut.
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 15_000;
+/** TCP keepalive probes find a peer that vanished without closing the connection (a failed-over host). */
+const KEEPALIVE_MS = 10_000;
 
 /**
  * Reads REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS, REDIS_SENTINEL_NAME, REDIS_SENTINEL_PASSWORD and
@@ -75,15 +85,20 @@ export function redisTargetFrom(env: Readonly<Record<string, string | undefined>
 
 /**
  * Opens the connection and waits until it has answered once; otherwise throws "cannot reach Redis …" naming
- * hosts and ports only. The caller closes it (`quit()`).
+ * hosts and ports only. The caller closes it (`quit()`). Connection errors after that go to `outage` (one
+ * warning per outage, not one per reconnect attempt); pass the same one to every connection of a process.
  */
-export async function connectRedis(target: RedisTarget, options: { log?: Logger; role: RedisRole }): Promise<RedisConnection> {
+export async function connectRedis(
+  target: RedisTarget,
+  options: { log?: Logger; role: RedisRole; outage?: OutageLog },
+): Promise<RedisConnection> {
   const client = createClient(target, options.role);
-  const errors = rememberErrors(client, options.log);
+  const outage = options.outage ?? (options.log ? createOutageLog(options.log, { scrub: (text) => scrubSecrets(target, text) }) : undefined);
+  const errors = rememberErrors(client, outage);
   // Only name and message survive: ioredis reply errors carry the failed command's arguments, for AUTH the password.
   const explain = (thrown: unknown): Error => {
     const source = errors.last() ?? (thrown instanceof Error ? thrown : new Error(String(thrown)));
-    const copy = new Error(scrub(target, source.message));
+    const copy = new Error(scrubSecrets(target, source.message));
     copy.name = source.name;
     return copy;
   };
@@ -98,7 +113,7 @@ export async function connectRedis(target: RedisTarget, options: { log?: Logger;
 
 /** The message for a Redis that does not answer; `reason` is scrubbed of the target's passwords. */
 export function unreachableMessage(target: RedisTarget, reason: string): string {
-  const why = scrub(target, reason);
+  const why = scrubSecrets(target, reason);
   switch (target.mode) {
     case 'single':
       return `cannot reach Redis at ${hostPort(target.address)} (${why}): start one, or set REDIS_URL`;
@@ -109,7 +124,8 @@ export function unreachableMessage(target: RedisTarget, reason: string): string 
   }
 }
 
-function scrub(target: RedisTarget, text: string): string {
+/** `text` without the target's passwords: for anything a Redis error message may echo. */
+export function scrubSecrets(target: RedisTarget, text: string): string {
   const secrets = [target.auth.password, target.mode === 'sentinel' ? target.sentinelPassword : undefined];
   return secrets.reduce<string>((scrubbed, secret) => (secret ? scrubbed.replaceAll(secret, '***') : scrubbed), text);
 }
@@ -167,7 +183,15 @@ function hostPort({ host, port }: HostPort): string {
 
 function createClient(target: RedisTarget, role: RedisRole): RedisConnection {
   const maxRetriesPerRequest = role === 'worker' ? null : 1;
-  if (target.mode === 'single') return new Redis(target.url, { lazyConnect: true, maxRetriesPerRequest });
+  // BullMQ's duplicates of this connection (its blocking ones) inherit all of these.
+  const resilience: RedisOptions = {
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    keepAlive: KEEPALIVE_MS,
+    // A managed Redis that fails over behind one host name demotes the old primary: its connections answer
+    // writes with READONLY, and blocking reads end UNBLOCKED, until they are made again, to the new primary.
+    reconnectOnError: (error) => (/^(READONLY|UNBLOCKED) /.test(error.message) ? 2 : false),
+  };
+  if (target.mode === 'single') return new Redis(target.url, { lazyConnect: true, maxRetriesPerRequest, ...resilience });
   const auth: RedisOptions = {
     ...(target.auth.username === undefined ? {} : { username: target.auth.username }),
     ...(target.auth.password === undefined ? {} : { password: target.auth.password }),
@@ -175,7 +199,7 @@ function createClient(target: RedisTarget, role: RedisRole): RedisConnection {
   };
   if (target.mode === 'cluster') {
     // BullMQ reads maxRetriesPerRequest from redisOptions on a cluster: the node connections are the ones that retry.
-    return new Cluster(target.nodes, { lazyConnect: true, redisOptions: { ...auth, maxRetriesPerRequest } });
+    return new Cluster(target.nodes, { lazyConnect: true, redisOptions: { ...auth, maxRetriesPerRequest, ...resilience } });
   }
   return new Redis({
     ...auth,
@@ -187,6 +211,7 @@ function createClient(target: RedisTarget, role: RedisRole): RedisConnection {
     ...(target.sentinelPassword === undefined ? {} : { sentinelPassword: target.sentinelPassword }),
     lazyConnect: true,
     maxRetriesPerRequest,
+    ...resilience,
   });
 }
 
@@ -210,26 +235,26 @@ function untilConnected(client: RedisConnection, explain: (error: unknown) => Er
 }
 
 /**
- * Logs connection errors, and keeps the last one: connect() itself rejects with "Connection is closed." or
- * "None of startup nodes is available"; the last error says why (ECONNREFUSED, WRONGPASS…). Without a
- * listener ioredis would print each error to stderr.
+ * Reports connection errors to the outage log and keeps the last one: connect() itself rejects with "Connection
+ * is closed." or "None of startup nodes is available"; the last error says why (ECONNREFUSED, WRONGPASS…).
+ * Without a listener ioredis would print each error to stderr.
  */
-function rememberErrors(client: RedisConnection, log: Logger | undefined): { last(): Error | undefined } {
+function rememberErrors(client: RedisConnection, outage: OutageLog | undefined): { last(): Error | undefined } {
   let last: Error | undefined;
   client.on('error', (error: Error & { lastNodeError?: Error }) => {
-    log?.warn({ err: { message: error.message } }, 'redis connection error');
+    outage?.failed(error);
     // Summaries ("Failed to refresh slots cache.", "All sentinels are unreachable…") say less than what led to them.
     if (error.lastNodeError !== undefined) last = error.lastNodeError;
     else if (!(error.message.startsWith('All sentinels are unreachable') && last !== undefined)) last = error;
   });
-  client.on('node error', (error: Error, node: string) => {
+  client.on('node error', (error: Error) => {
     last = error;
-    log?.warn({ node, err: { message: error.message } }, 'redis cluster node error');
+    outage?.failed(error);
   });
   client.on('sentinelError', (error: Error) => {
     last = error;
-    log?.warn({ err: { message: error.message } }, 'redis sentinel error');
+    outage?.failed(error);
   });
+  client.on('ready', () => outage?.recovered());
   return { last: () => last };
 }
-

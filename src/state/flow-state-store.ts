@@ -25,16 +25,17 @@ return committed
 /**
  * Takes a flow's lease and, when taken, reads its state and the account's in the same round trip. Refuses when
  * the installation is not the one this worker knows (Redis lost everything since: the check must not run on an
- * empty state and alert history again) or while a rebuilt installation settles (replicas still seeding it).
+ * empty state and alert history again) or while a rebuilt installation settles (replicas still seeding it). A
+ * check that begins also notes when, for the watchdogs of every replica (KEYS[5]).
  */
 const BEGIN_SCRIPT = `
 if ARGV[3] ~= '' then
   local installation = redis.call('HMGET', KEYS[4], 'id', 'settledAt')
   if installation[1] ~= ARGV[3] then return { 'moved' } end
-  local time = redis.call('TIME')
-  if tonumber(installation[2] or '0') > tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) then return { 'settling' } end
+  if tonumber(installation[2] or '0') > tonumber(ARGV[4]) then return { 'settling' } end
 end
 if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return { 'busy' } end
+redis.call('SET', KEYS[5], ARGV[4])
 return { 'ok', redis.call('HGET', KEYS[2], 'state') or '', redis.call('HGET', KEYS[3], 'state') or '' }
 `;
 
@@ -79,7 +80,9 @@ export interface FlowStateStore {
    * The start of a check in one round trip: takes the flow's lease (which keeps checks of one flow apart across
    * jobs and replicas) and, when taken, reads the flow's and the account's state.
    */
-  begin(flowId: number, owner: string, ttlMs: number): Promise<BeginResult>;
+  begin(flowId: number, owner: string, ttlMs: number, now: number): Promise<BeginResult>;
+  /** When a check last began in this installation, by any replica (epoch ms); undefined when none has. */
+  lastCheckBegan(): Promise<number | undefined>;
   /**
    * Stores `next` as version `expectedVersion + 1` if nobody committed since it was loaded; false when another
    * check won. With `releaseOwner`, also gives that owner's lease back in the same round trip.
@@ -111,7 +114,13 @@ interface Remembered {
   checkpoint: number;
 }
 
-export function createFlowStateStore(redis: RedisConnection, prefix: string): FlowStateStore {
+/**
+ * `connection` may be a function: after the watchdog replaces a stuck connection, the store (and what it
+ * remembers) carries on with the new one.
+ */
+export function createFlowStateStore(connection: RedisConnection | (() => RedisConnection), prefix: string): FlowStateStore {
+  const redis = typeof connection === 'function' ? connection : () => connection;
+  const lastCheckKey = `${prefix}:last-check`;
   const stateKey = (flowId: number) => `${prefix}:flow:${flowId}:state`;
   const lockKey = (flowId: number) => `${prefix}:flow:${flowId}:lock`;
   const accountKey = `${prefix}:account:state`;
@@ -124,7 +133,7 @@ export function createFlowStateStore(redis: RedisConnection, prefix: string): Fl
     const version = expectedVersion + 1;
     const json = JSON.stringify({ ...value, version });
     const keys = release === undefined ? [key] : [key, release.key];
-    const result = await runScript(redis, COMMIT_SCRIPT, keys, [expectedVersion, version, json, release?.owner ?? '']);
+    const result = await runScript(redis(), COMMIT_SCRIPT, keys, [expectedVersion, version, json, release?.owner ?? '']);
     if (result !== 1) return false;
     remembered.set(key, { version, json, checkpoint: value.checkpoint ?? 0 });
     return true;
@@ -132,35 +141,39 @@ export function createFlowStateStore(redis: RedisConnection, prefix: string): Fl
 
   return {
     async load(flowId) {
-      return parseFlowState(await redis.hget(stateKey(flowId), 'state'));
+      return parseFlowState(await redis().hget(stateKey(flowId), 'state'));
     },
     async loadMany(flowIds) {
-      const pipeline = redis.pipeline();
+      const pipeline = redis().pipeline();
       for (const id of flowIds) pipeline.hget(stateKey(id), 'state');
       const results = (await pipeline.exec()) ?? [];
       return new Map(flowIds.map((id, index) => [id, parseFlowState(results[index]?.[1] as string | null)]));
     },
-    async begin(flowId, owner, ttlMs) {
-      const keys = [lockKey(flowId), stateKey(flowId), accountKey, installationKey];
-      const [outcome, state, account] = (await runScript(redis, BEGIN_SCRIPT, keys, [owner, ttlMs, installation])) as [string, string?, string?];
+    async begin(flowId, owner, ttlMs, now) {
+      const keys = [lockKey(flowId), stateKey(flowId), accountKey, installationKey, lastCheckKey];
+      const [outcome, state, account] = (await runScript(redis(), BEGIN_SCRIPT, keys, [owner, ttlMs, installation, now])) as [string, string?, string?];
       if (outcome !== 'ok') return { outcome: outcome as 'busy' | 'moved' | 'settling' };
       return { outcome: 'begun', state: parseFlowState(state || null), account: parseAccountState(account || null) };
+    },
+    async lastCheckBegan() {
+      const at = Number(await redis().get(lastCheckKey));
+      return Number.isFinite(at) && at > 0 ? at : undefined;
     },
     commit: (flowId, expectedVersion, next, releaseOwner) =>
       cas(stateKey(flowId), expectedVersion, next, releaseOwner === undefined ? undefined : { key: lockKey(flowId), owner: releaseOwner }),
     async loadAccount() {
-      return parseAccountState(await redis.hget(accountKey, 'state'));
+      return parseAccountState(await redis().hget(accountKey, 'state'));
     },
     commitAccount: (expectedVersion, next) => cas(accountKey, expectedVersion, next),
     async extendLock(flowId, owner, ttlMs) {
-      return (await runScript(redis, EXTEND_SCRIPT, [lockKey(flowId)], [owner, ttlMs])) === 1;
+      return (await runScript(redis(), EXTEND_SCRIPT, [lockKey(flowId)], [owner, ttlMs])) === 1;
     },
     async unlock(flowId, owner) {
-      await runScript(redis, RELEASE_SCRIPT, [lockKey(flowId)], [owner]);
+      await runScript(redis(), RELEASE_SCRIPT, [lockKey(flowId)], [owner]);
     },
     async remove(flowId) {
       remembered.delete(stateKey(flowId));
-      await redis.del(stateKey(flowId), lockKey(flowId), lastAlertKey(prefix, flowId));
+      await redis().del(stateKey(flowId), lockKey(flowId), lastAlertKey(prefix, flowId));
     },
     forgetAllBut(flowIds) {
       const keep = new Set([...flowIds].map(stateKey));
@@ -172,7 +185,7 @@ export function createFlowStateStore(redis: RedisConnection, prefix: string): Fl
     async seedRemembered() {
       const entries = [...remembered.entries()];
       const written = await Promise.all(
-        entries.map(([key, entry]) => runScript(redis, SEED_SCRIPT, [key], [entry.version, entry.json, entry.checkpoint])),
+        entries.map(([key, entry]) => runScript(redis(), SEED_SCRIPT, [key], [entry.version, entry.json, entry.checkpoint])),
       );
       return { flows: entries.filter(([key]) => key !== accountKey).length, written: written.filter((result) => result === 1).length };
     },

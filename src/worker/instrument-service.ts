@@ -29,8 +29,9 @@ const OLDEST_SAMPLE = 50;
 export function instrumentService(
   metrics: WorkerMetrics | undefined,
   parts: {
-    checkQueue: Queue;
-    notificationQueue: Queue;
+    /** The queues in use now (the watchdog may replace them). */
+    checkQueue: () => Queue;
+    notificationQueue: () => Queue;
     store: FlowStateStore;
     flowIds: () => number[];
     now: () => number;
@@ -48,12 +49,12 @@ export function instrumentService(
   const watchedFlows = watchedSince(parts.flowIds, parts.now);
   metrics.setProbes({
     watchedFlows,
-    notificationJobs: () => parts.notificationQueue.getJobCounts('wait', 'prioritized', 'delayed', 'active', 'failed'),
-    checkJobs: () => parts.checkQueue.getJobCounts('wait', 'prioritized', 'delayed', 'active'),
+    notificationJobs: () => parts.notificationQueue().getJobCounts('wait', 'prioritized', 'delayed', 'active', 'failed'),
+    checkJobs: () => parts.checkQueue().getJobCounts('wait', 'prioritized', 'delayed', 'active'),
     async oldestWaitingNotification() {
       // Ascending order puts the oldest first in the wait list; delayed jobs (retries) are ordered by when they
       // run next, so a sample of them stands in for all.
-      const jobs = await parts.notificationQueue.getJobs(['wait', 'prioritized', 'delayed'], 0, OLDEST_SAMPLE - 1, true);
+      const jobs = await parts.notificationQueue().getJobs(['wait', 'prioritized', 'delayed'], 0, OLDEST_SAMPLE - 1, true);
       const stamps = jobs.map((job) => job.timestamp).filter((stamp) => Number.isFinite(stamp));
       return stamps.length === 0 ? null : Math.min(...stamps);
     },

@@ -29,7 +29,8 @@ export interface StateGuard {
 }
 
 export interface StateGuardOptions {
-  redis: RedisConnection;
+  /** The current connection (the watchdog may replace it). */
+  redis: () => RedisConnection;
   prefix: string;
   store: FlowStateStore;
   log: Logger;
@@ -59,7 +60,8 @@ return { ARGV[1], ARGV[3], 1 }
 `;
 
 export function createStateGuard(options: StateGuardOptions): StateGuard {
-  const { redis, store, log, now } = options;
+  const { store, log, now } = options;
+  const redis = options.redis;
   const markerKey = installationMarkerKey(options.prefix);
   const verifyEveryMs = options.verifyEveryMs ?? VERIFY_EVERY_MS;
   const settleMs = options.settleMs ?? SETTLE_MS;
@@ -73,13 +75,13 @@ export function createStateGuard(options: StateGuardOptions): StateGuard {
 
   /** The marker's id, creating it with `settledAt` when absent; `created` says whether this call made it. */
   async function claim(settledAt: number): Promise<{ id: string; settledAt: number; created: boolean }> {
-    const [id, settled, created] = (await redis.eval(CREATE_SCRIPT, 1, markerKey, randomUUID(), now(), settledAt)) as [string, string, number];
+    const [id, settled, created] = (await redis().eval(CREATE_SCRIPT, 1, markerKey, randomUUID(), now(), settledAt)) as [string, string, number];
     return { id, settledAt: Number(settled), created: created === 1 };
   }
 
   async function verify(): Promise<void> {
     if (known === undefined || closed) return;
-    const id = await redis.hget(markerKey, 'id');
+    const id = await redis().hget(markerKey, 'id');
     if (id === known) {
       lastIntactAt = now();
       if (pending !== undefined) await announce();
@@ -98,7 +100,7 @@ export function createStateGuard(options: StateGuardOptions): StateGuard {
 
   async function heal(): Promise<void> {
     const startedAt = now();
-    const lostAt = await estimateLossTime(redis, lastIntactAt, startedAt);
+    const lostAt = await estimateLossTime(redis(), lastIntactAt, startedAt);
     log.warn({ lostAt: new Date(lostAt).toISOString() }, "Redis lost portable-watch's state (restart without persistence, failover or flush?); restoring it");
     options.onStateLost?.();
     const marker = await claim(startedAt + settleMs);
@@ -159,7 +161,7 @@ export function createStateGuard(options: StateGuardOptions): StateGuard {
     async intact() {
       if (repairing !== undefined) return false;
       if (known === undefined) return true;
-      const id = await redis.hget(markerKey, 'id');
+      const id = await redis().hget(markerKey, 'id');
       if (id === known) return true;
       void verifyQuietly();
       return false;

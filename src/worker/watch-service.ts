@@ -1,21 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { Queue, Worker } from 'bullmq';
-import type { RedisConnection } from '../redis/connect-redis.ts';
+import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { checkFlow, type CheckReport, type CheckTarget } from '../checks/check-flow.ts';
 import { createPortableClock } from '../checks/portable-clock.ts';
 import { renderFlowUrl, type FlowConfig, type WatchConfig } from '../config/config-schema.ts';
 import { deliverNotification } from '../delivery/deliver-notification.ts';
-import { createAlertSink, deliveryBackoff, NOTIFICATION_QUEUE, type NotificationJobData } from '../delivery/notification-queue.ts';
+import { createAlertSink, deliveryBackoff, type NotificationJobData } from '../delivery/notification-queue.ts';
+import type { WorkerMetrics } from '../metrics/worker-metrics.ts';
 import { createNotifier, type NotifierDeps } from '../notifiers/create-notifier.ts';
 import type { Notifier } from '../notifiers/notifier.ts';
 import { createPortableClient, withRequestListener, type PortableClient, type PortableClientOptions } from '../portable/portable-client.ts';
-import { CHECK_QUEUE, reconcileSchedules, type CheckJobData, type ReconcileReport } from '../scheduling/reconcile-schedules.ts';
+import type { RedisConnection } from '../redis/connect-redis.ts';
+import { createOutageLog, type OutageLog } from '../redis/outage-log.ts';
+import { reconcileSchedules, type CheckJobData, type ReconcileReport } from '../scheduling/reconcile-schedules.ts';
 import { createFlowStateStore } from '../state/flow-state-store.ts';
+import { createCheckWatchdog, type CheckWatchdogOptions } from './check-watchdog.ts';
+import { instrumentService } from './instrument-service.ts';
 import type { JobContext } from './job-handler.ts';
 import { loadJobHandlers, type JobHandlers } from './load-job-handlers.ts';
-import { instrumentService } from './instrument-service.ts';
-import type { WorkerMetrics } from '../metrics/worker-metrics.ts';
+import { createPlumbing, type Plumbing } from './redis-plumbing.ts';
 import { createStateGuard, type StateGuard } from './state-guard.ts';
 
 /**
@@ -27,11 +30,18 @@ export const DEFAULT_CHECK_CONCURRENCY = 200;
 
 export interface WatchServiceOptions {
   config: WatchConfig;
-  /** Shared connection (maxRetriesPerRequest: null); the caller closes it. */
+  /** The first connection (maxRetriesPerRequest: null); the caller closes it. */
   redis: RedisConnection;
+  /**
+   * Opens a new connection like the first, for the watchdog to replace one that is stuck; the service closes
+   * the ones it opens. Without it the watchdog rebuilds the workers on the first connection.
+   */
+  reconnect?: () => Promise<RedisConnection>;
   /** BullMQ prefix and root of our own keys; a hash tag such as `{portable-watch}` keeps Redis Cluster happy. */
   prefix: string;
   log: Logger;
+  /** Where Redis outages are told, once each; default one of the service's own. */
+  outage?: OutageLog;
   now?: () => number;
   checkConcurrency?: number;
   deliveryConcurrency?: number;
@@ -44,10 +54,12 @@ export interface WatchServiceOptions {
   metrics?: WorkerMetrics;
   /** How often the installation's state in Redis is verified, and how long a rebuilt one settles (tests shorten them). */
   stateGuard?: { verifyEveryMs?: number; settleMs?: number };
+  /** The watchdog's timings (tests shorten them). */
+  watchdog?: Pick<CheckWatchdogOptions, 'everyMs' | 'minStallMs' | 'giveUpAfterMs'>;
 }
 
 export interface WatchService {
-  /** Reconciles the schedules with the config and starts both workers. */
+  /** Reconciles the schedules with the config and starts both workers, and the watchdog. */
   start(): Promise<ReconcileReport>;
   /** Starts only the notification worker (the `check` command delivers what it finds). */
   startDelivery(): Promise<void>;
@@ -57,33 +69,45 @@ export interface WatchService {
   checkNow(flowId: number, options?: { dryRun?: boolean; signal?: AbortSignal }): Promise<CheckReport>;
   /** False while Redis has lost the installation's state and it is being restored (readiness: schedules missing). */
   stateIntact(): Promise<boolean>;
+  /** Liveness: unhealthy when checks stopped and a rebuild of the connection did not bring them back. */
+  health(): { healthy: true } | { healthy: false; reason: string };
   /** Stops taking jobs, aborts checks in flight after `graceMs`, closes queues and notifiers. */
   close(graceMs?: number): Promise<void>;
+  /** The connection, queues and workers in use now (the watchdog may replace them). */
+  readonly redis: RedisConnection;
   readonly checkQueue: Queue<CheckJobData>;
   readonly notificationQueue: Queue<NotificationJobData>;
 }
 
 export function createWatchService(options: WatchServiceOptions): WatchService {
-  const { redis, prefix, log } = options;
+  const { prefix, log } = options;
   const now = options.now ?? Date.now;
   const owner = randomUUID();
+  const outage = options.outage ?? createOutageLog(log);
+  const plumbingOptions = {
+    prefix,
+    log,
+    outage,
+    checkConcurrency: options.checkConcurrency ?? DEFAULT_CHECK_CONCURRENCY,
+    deliveryConcurrency: options.deliveryConcurrency ?? 10,
+    deliveryBackoff: options.deliveryBackoff ?? ((attemptsMade: number) => deliveryBackoff(attemptsMade)),
+  };
+  let plumbing: Plumbing = createPlumbing(options.redis, plumbingOptions);
+  const redis = () => plumbing.redis;
   const store = createFlowStateStore(redis, prefix);
-  const checkQueue = new Queue<CheckJobData>(CHECK_QUEUE, { connection: redis, prefix });
-  const notificationQueue = new Queue<NotificationJobData>(NOTIFICATION_QUEUE, { connection: redis, prefix });
-  const workers: Worker[] = [];
 
   let config = options.config;
   let flows = indexFlows(config);
   // Who hears about account-wide problems; computed per config, not per check (it spans every flow).
   let accountNotifiers = accountNotifiersOf(config);
   const instruments = instrumentService(options.metrics, {
-    checkQueue,
-    notificationQueue,
+    checkQueue: () => plumbing.checkQueue,
+    notificationQueue: () => plumbing.notificationQueue,
     store,
     flowIds: () => [...flows.keys()],
     now,
   });
-  const sink = instruments.sink(createAlertSink(notificationQueue));
+  const sink = instruments.sink(createAlertSink(() => plumbing.notificationQueue));
   const clock = createPortableClock({ log, onSkew: (seconds) => options.metrics?.clockSkewObserved(seconds) });
   // Every answer's Date header teaches the clock how far Portable's time is from ours.
   const clientOptions = { ...options, client: withRequestListener(instruments.clientOptions(options.client), (info) => clock.observe(info)) };
@@ -110,10 +134,15 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
   };
 
   const context: JobContext = {
-    checkFlow: (flowId, signal) => instruments.check(async () => countAnomalies(await runCheck(flowId, false, signal))),
+    checkFlow: (flowId, signal) =>
+      instruments.check(async () => {
+        const report = countAnomalies(await runCheck(flowId, false, signal));
+        watchdog.checkCompleted();
+        return report;
+      }),
     deliver: (data, signal) =>
       instruments.delivery(data, () =>
-        deliverNotification({ redis, prefix, now, log, notifier: (name) => notifiers.get(name) }, data, signal ? { signal } : {}),
+        deliverNotification({ redis: redis(), prefix, now, log, notifier: (name) => notifiers.get(name) }, data, signal ? { signal } : {}),
       ),
   };
 
@@ -122,7 +151,8 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
 
   /** Schedules to match `next`; a flow no longer watched loses its state, so re-adding it later starts afresh. */
   const reconcile = async (next: WatchConfig, firstCheckDelayMs = 0) => {
-    const report = await reconcileSchedules({ queue: checkQueue, redis, lockKey: `${prefix}:reconcile-lock`, flows: next.flows, log, now, firstCheckDelayMs });
+    const lockKey = `${prefix}:reconcile-lock`;
+    const report = await reconcileSchedules({ queue: plumbing.checkQueue, redis: redis(), lockKey, flows: next.flows, log, now, firstCheckDelayMs });
     await Promise.all(report.removed.map((flowId) => store.remove(flowId)));
     return report;
   };
@@ -135,51 +165,58 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
     now,
     reconcile: (firstCheckDelayMs) => reconcile(config, firstCheckDelayMs),
     expectedSchedules: () => flows.size,
-    schedulesInRedis: () => checkQueue.getJobSchedulersCount(),
+    schedulesInRedis: () => plumbing.checkQueue.getJobSchedulersCount(),
     announce: (alert) => sink.enqueue([{ alert, notifiers: accountNotifiers }]),
     onStateLost: () => options.metrics?.stateLost(),
     ...options.stateGuard,
   });
 
+  /** Starts on `target` the workers that run now (both after `start`, delivery only for the `check` command). */
+  const startWorkers = async (on: Plumbing, which: { checks: boolean; delivery: boolean }) => {
+    const loaded = await handlersOnce();
+    if (which.checks) on.startChecks((job, token, signal) => loaded.checkFlow(job, context, { token, signal }));
+    if (which.delivery) on.startDelivery((job, token, signal) => loaded.deliverNotification(job, context, { token, signal }));
+  };
+
+  /** The watchdog's repair: a new connection, new queues and workers; the stuck ones are cut loose. */
+  const rebuild = async () => {
+    const fresh = options.reconnect === undefined ? options.redis : await connectWithin(options.reconnect, RECONNECT_TIMEOUT_MS);
+    const stuck = plumbing;
+    plumbing = createPlumbing(fresh, plumbingOptions);
+    await startWorkers(plumbing, stuck.running);
+    if (stuck.redis === fresh) void stuck.close(0);
+    else stuck.abandon();
+  };
+
+  const watchdog = createCheckWatchdog({
+    now,
+    log,
+    shortestPollEvery: () => (flows.size === 0 ? undefined : Math.min(...[...flows.values()].map((flow) => flow.pollEvery))),
+    lastCheckInInstallation: () => withDeadline(store.lastCheckBegan(), 2_000),
+    restart: rebuild,
+    onRestart: () => options.metrics?.workerRestarted(),
+    ...options.watchdog,
+  });
+
   return {
-    checkQueue,
-    notificationQueue,
+    get redis() {
+      return plumbing.redis;
+    },
+    get checkQueue() {
+      return plumbing.checkQueue;
+    },
+    get notificationQueue() {
+      return plumbing.notificationQueue;
+    },
     async start() {
       await guard.start();
       const report = await reconcile(config);
-      const handlers = await handlersOnce();
-      workers.push(
-        new Worker<CheckJobData>(CHECK_QUEUE, (job, token, signal) => handlers.checkFlow(job, context, { token, signal }), {
-          connection: redis,
-          prefix,
-          concurrency: options.checkConcurrency ?? DEFAULT_CHECK_CONCURRENCY,
-        }),
-      );
-      await this.startDelivery();
+      await startWorkers(plumbing, { checks: true, delivery: true });
+      watchdog.start();
       return report;
     },
     async startDelivery() {
-      const handlers = await handlersOnce();
-      workers.push(
-        new Worker<NotificationJobData>(
-          NOTIFICATION_QUEUE,
-          (job, token, signal) => handlers.deliverNotification(job, context, { token, signal }),
-          {
-            connection: redis,
-            prefix,
-            concurrency: options.deliveryConcurrency ?? 10,
-            settings: { backoffStrategy: options.deliveryBackoff ?? ((attemptsMade: number) => deliveryBackoff(attemptsMade)) },
-          },
-        ),
-      );
-      for (const worker of workers) {
-        if (worker.listenerCount('failed') > 0) continue;
-        worker.on('failed', (job, error) => {
-          const data = job?.data as Partial<NotificationJobData> | undefined;
-          log.warn({ queue: worker.name, jobId: job?.id, alert: data?.alert?.key, notifier: data?.notifier, attemptsMade: job?.attemptsMade, err: error }, 'job failed');
-        });
-        worker.on('error', (error) => log.error({ queue: worker.name, err: error }, 'worker error'));
-      }
+      await startWorkers(plumbing, { checks: false, delivery: true });
     },
     async reload(next) {
       const report = await reconcile(next);
@@ -199,20 +236,52 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
       return countAnomalies(await runCheck(flowId, checkOptions.dryRun === true, checkOptions.signal));
     },
     stateIntact: () => guard.intact(),
+    health: () => watchdog.health(),
     async close(graceMs = 8_000) {
+      watchdog.close();
       await guard.close();
-      const timer = setTimeout(() => {
-        for (const worker of workers) worker.cancelAllJobs('shutting down');
-      }, graceMs);
-      try {
-        await Promise.all(workers.map((worker) => worker.close()));
-      } finally {
-        clearTimeout(timer);
-      }
-      await Promise.all([checkQueue.close(), notificationQueue.close()]);
+      await plumbing.close(graceMs);
+      // A connection the watchdog opened is the service's to close; the first one is the caller's.
+      if (plumbing.redis !== options.redis) await plumbing.redis.quit().catch(() => plumbing.redis.disconnect());
       await Promise.all([...notifiers.values()].map((notifier) => notifier.close()));
     },
   };
+}
+
+/** How long the watchdog's new connection may take to answer; one that cannot is tried again later. */
+const RECONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * A new connection from `connect`, or an error after `ms`: a Redis that accepts the socket and never answers must
+ * not hold the watchdog. A connection that arrives too late is closed.
+ */
+async function connectWithin(connect: () => Promise<RedisConnection>, ms: number): Promise<RedisConnection> {
+  let timer: NodeJS.Timeout | undefined;
+  let late = false;
+  const connecting = connect().then((connection) => {
+    if (late) connection.disconnect();
+    return connection;
+  });
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      late = true;
+      reject(new Error(`no new Redis connection answered within ${ms / 1000} s`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([connecting, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `promise`, or undefined when it takes longer than `ms` (a stuck connection must not stall the caller too). */
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([promise.catch(() => undefined), deadline]).finally(() => clearTimeout(timer));
 }
 
 function indexFlows(config: WatchConfig): Map<number, FlowConfig> {

@@ -32,7 +32,7 @@ async function queuedNotifiers(alertKey: string, notifiers: string[]): Promise<s
 
 describe('createAlertSink', () => {
   it('queues one job per alert and notifier, once however often the same alerts are queued', async () => {
-    const sink = createAlertSink(queue);
+    const sink = createAlertSink(() => queue);
     const items = [
       { alert: failed, notifiers: ['oncall', 'data-team'] },
       { alert: stalled, notifiers: ['oncall'] },
@@ -48,7 +48,7 @@ describe('createAlertSink', () => {
     // The premise: BullMQ 6 refuses a custom job id holding one ':' (two are let through for legacy repeat keys).
     await expect(queue.add('probe', { alert: failed, notifier: 'x' }, { jobId: 'a:b' })).rejects.toThrow('Custom Id cannot contain :');
 
-    const sink = createAlertSink(queue);
+    const sink = createAlertSink(() => queue);
     const items = [
       { alert: failed, notifiers: ['oncall', 'team:oncall', 'data-team'] },
       { alert: stalled, notifiers: ['oncall'] },

@@ -1,8 +1,7 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWorkerMetrics, type WorkerMetrics } from '../../src/metrics/worker-metrics.ts';
 import { createPortableSimulator } from '../../src/simulator/portable-simulator.ts';
+import { captureLog } from '../support/capture-log.ts';
 import { eventually } from '../support/redis.ts';
 import { startHarness, type Harness } from '../support/watch-harness.ts';
 
@@ -24,18 +23,6 @@ async function setUp(defaults = 'pollEvery: 1s\n  maxRuntime: 1h\n  backfill: 1h
   harness = await startHarness('  - { id: 101, name: Events }', defaults);
   harness.simulator.addFlow({ id: 101, displayName: 'events' });
   return harness;
-}
-
-/** Log lines of a service as parsed JSON, for asserting what was logged and at which level. */
-function captureLog() {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { log: pino({ level: 'info' }, stream), lines };
 }
 
 function sample(text: string, series: string): number | undefined {
@@ -85,7 +72,7 @@ describe('a tracked unfinished attempt is never dropped', () => {
 describe('nothing unknown is silent', () => {
   async function watchWithMetrics(h: Harness): Promise<{ metrics: WorkerMetrics; lines: Array<Record<string, unknown>> }> {
     const metrics = createWorkerMetrics();
-    const { log, lines } = captureLog();
+    const { log, lines } = captureLog('info');
     await h.startService(undefined, { metrics, log });
     return { metrics, lines };
   }
@@ -136,7 +123,7 @@ describe("time is Portable's", () => {
       behind.addFlow({ id: 101, displayName: 'events' });
       const config = { ...h.config, portable: { ...h.config.portable, apiUrl } };
       const metrics = createWorkerMetrics();
-      const { log, lines } = captureLog();
+      const { log, lines } = captureLog('info');
       await h.startService(config, { metrics, log });
       await eventually(() => (behind.requestCount({ flowId: 101 }) >= 3 ? true : undefined), 'a few checks');
       behind.addAttempt(101, { state: 'failed', errors: ['Created on Portable time'] });

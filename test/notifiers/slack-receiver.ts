@@ -19,6 +19,12 @@ export interface SlackReceiver {
   close(): Promise<void>;
 }
 
+/** The header text of a posted Block Kit message ('' when it has none): what a person sees first. */
+export function headerOf(body: unknown): string {
+  const blocks = (body as { blocks?: Array<{ type: string; text?: { text: string } }> }).blocks ?? [];
+  return blocks.find((block) => block.type === 'header')?.text?.text ?? '';
+}
+
 export const answerOk: Responder = (_request, response) => {
   response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
 };

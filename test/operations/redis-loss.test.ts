@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPortableSimulator, type PortableSimulator } from '../../src/simulator/portable-simulator.ts';
-import { startSlackReceiver, type SlackReceiver } from '../notifiers/slack-receiver.ts';
+import { headerOf, startSlackReceiver, type SlackReceiver } from '../notifiers/slack-receiver.ts';
 import { startPrivateRedis, type PrivateRedis } from '../redis/redis-topology.ts';
 import { eventually } from '../support/redis.ts';
-import { cliConfigYaml, startCli, type CliProcess } from '../support/run-cli.ts';
+import { cliConfigYaml, logLines, startCli, type CliProcess } from '../support/run-cli.ts';
 
 /**
  * Redis loses everything while `portable-watch start` runs — a restart without persistence, or FLUSHALL — and the
@@ -53,19 +53,8 @@ async function startWorker(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-function headers(): string[] {
-  return slack.posts.map((post) => {
-    const blocks = (post.body as { blocks?: Array<{ type: string; text?: { text: string } }> }).blocks ?? [];
-    return blocks.find((block) => block.type === 'header')?.text?.text ?? '';
-  });
-}
+const headers = () => slack.posts.map((post) => headerOf(post.body));
 
-function logLines(): Array<Record<string, unknown>> {
-  return (worker?.stdout() ?? '')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
 
 async function get(url: string): Promise<{ status: number; body: string }> {
   const response = await fetch(url);
@@ -116,7 +105,7 @@ describe('Redis loses all of its data while the worker runs', () => {
     expect(notice).toContain('checking resumed');
     expect(JSON.stringify(slack.posts.find((post) => JSON.stringify(post.body).includes('FAILED: Orders'))?.body)).toContain('Failed during the gap');
 
-    const warnings = logLines().filter((line) => String(line.msg).startsWith("Redis lost portable-watch's state"));
+    const warnings = (worker === undefined ? [] : logLines(worker)).filter((line) => String(line.msg).startsWith("Redis lost portable-watch's state"));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.level).toBe(40);
     const metrics = (await get(`${base}/metrics`)).body;

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPortableSimulator, type PortableSimulator } from '../../src/simulator/portable-simulator.ts';
 import { startSlackReceiver, type SlackReceiver } from '../notifiers/slack-receiver.ts';
 import { dropPrefix, eventually, testRedisUrl, uniquePrefix } from '../support/redis.ts';
-import { cliConfigYaml, startCli, type CliProcess } from '../support/run-cli.ts';
+import { cliConfigYaml, logLines, startCli, type CliProcess } from '../support/run-cli.ts';
 
 /** The worker as an operator runs it: a real process, its HTTP endpoint, its config file and signals. */
 
@@ -78,14 +78,6 @@ async function get(url: string): Promise<{ status: number; body: string; content
 function sample(text: string, series: string): number | undefined {
   const line = text.split('\n').find((each) => each.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
-
-function logLines(cli: CliProcess): Array<Record<string, unknown>> {
-  return cli
-    .stdout()
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 describe('HTTP endpoint', () => {

@@ -20,38 +20,107 @@ export interface RedisTopology {
 
 const run = promisify(execFile);
 
-export async function startRedisCluster(password: string): Promise<RedisTopology> {
+export interface RedisClusterTopology extends RedisTopology {
+  /** Kills (SIGKILL) the master serving `key`'s slot; resolves with its port. */
+  killMasterOf(key: string): Promise<number>;
+  /** Resolves once a surviving node reports the dead master's slot served by a new master. */
+  promoted(deadPort: number, key: string): Promise<void>;
+}
+
+/**
+ * Three masters, and with `replicas: 1` one replica each; `nodeTimeoutMs` is how soon a dead master's replica takes
+ * over (default 5 s, as before).
+ */
+export async function startRedisCluster(password: string, options: { replicas?: 0 | 1; nodeTimeoutMs?: number } = {}): Promise<RedisClusterTopology> {
   const servers = await startServers('pw-cluster-');
+  const replicas = options.replicas ?? 0;
   try {
-    const ports = await Promise.all([freePort(), freePort(), freePort()]);
+    const ports = await Promise.all(Array.from({ length: 3 * (1 + replicas) }, () => freePort()));
     for (const port of ports) {
       await servers.start('data', [
         ...['--port', String(port), '--cluster-port', String(await freePort()), '--cluster-enabled', 'yes'],
-        ...['--cluster-config-file', join(servers.dir, `nodes-${port}.conf`), '--cluster-node-timeout', '5000'],
+        ...['--cluster-config-file', join(servers.dir, `nodes-${port}.conf`), '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 5_000)],
         ...['--requirepass', password, '--masterauth', password],
       ]);
     }
     const addresses = ports.map((port) => `127.0.0.1:${port}`);
-    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], {
+    await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'], {
       env: { ...process.env, REDISCLI_AUTH: password },
       timeout: 15_000,
     });
     for (const port of ports) {
       await probe(port, password, async (redis) => ((await redis.cluster('INFO')).includes('cluster_state:ok') ? true : undefined), 'cluster_state:ok');
+      // Every replica known as one, and in sync: a replica that never finished its first sync refuses to take over
+      // ("disconnected from master for longer than allowed").
+      await probe(port, password, async (redis) => {
+        const nodes = String(await redis.cluster('NODES'));
+        const replicasSeen = nodes.split('\n').filter((line) => / (myself,)?slave /.test(line)).length;
+        if (replicasSeen < 3 * replicas) return undefined;
+        const role = await redis.info('replication');
+        return role.includes('role:master') || role.includes('master_link_status:up') ? true : undefined;
+      }, 'replicas in sync');
     }
-    return { addresses: addresses.join(','), close: () => servers.close() };
+    const ownerOf = async (port: number, key: string): Promise<number | undefined> => {
+      const redis = new Redis(port, '127.0.0.1', { password, lazyConnect: true, maxRetriesPerRequest: 0 });
+      redis.on('error', () => undefined);
+      try {
+        const slot = Number(await redis.cluster('KEYSLOT', key));
+        const ranges = await redis.cluster('SLOTS');
+        return ranges.find(([first, last]) => slot >= first && slot <= last)?.[2]?.[1];
+      } finally {
+        redis.disconnect();
+      }
+    };
+    return {
+      addresses: addresses.join(','),
+      async killMasterOf(key) {
+        const port = await ownerOf(ports[0] ?? 0, key);
+        if (port === undefined) throw new Error(`no master serves the slot of ${key}`);
+        await servers.kill(port);
+        return port;
+      },
+      async promoted(deadPort, key) {
+        const survivor = ports.find((port) => port !== deadPort) ?? 0;
+        await eventually(async () => {
+          const owner = await ownerOf(survivor, key).catch(() => undefined);
+          return owner !== undefined && owner !== deadPort ? true : undefined;
+        }, `a replica to take over from ${deadPort}`, 30_000);
+      },
+      close: () => servers.close(),
+    };
   } catch (error) {
     await servers.close();
     throw error;
   }
 }
 
-/** A master with `password` and one sentinel (itself guarded by `sentinelPassword`) that names it `masterName`. */
-export async function startRedisSentinel(masterName: string, password: string, sentinelPassword: string): Promise<RedisTopology> {
+export interface RedisSentinelTopology extends RedisTopology {
+  masterPort: number;
+  /** Kills (SIGKILL) the master. */
+  killMaster(): Promise<void>;
+  /** Resolves once the sentinel names another master than the first one. */
+  promoted(): Promise<void>;
+}
+
+/**
+ * A master with `password` and one sentinel (itself guarded by `sentinelPassword`) that names it `masterName`.
+ * With `replica: true`, also a replica the sentinel promotes `downAfterMs` after the master stops answering.
+ */
+export async function startRedisSentinel(
+  masterName: string,
+  password: string,
+  sentinelPassword: string,
+  options: { replica?: boolean; downAfterMs?: number } = {},
+): Promise<RedisSentinelTopology> {
   const servers = await startServers('pw-sentinel-');
   try {
     const masterPort = await freePort();
-    await servers.start('data', ['--port', String(masterPort), '--requirepass', password]);
+    await servers.start('data', ['--port', String(masterPort), '--requirepass', password, '--masterauth', password]);
+    if (options.replica === true) {
+      const replicaPort = await freePort();
+      await servers.start('data', ['--port', String(replicaPort), '--requirepass', password, '--masterauth', password, '--replicaof', '127.0.0.1', String(masterPort)]);
+      await probe(replicaPort, password, async (redis) => ((await redis.info('replication')).includes('master_link_status:up') ? true : undefined), 'the replica to sync');
+    }
     const sentinelPort = await freePort();
     const config = join(servers.dir, 'sentinel.conf');
     // Sentinel rewrites its config file, so it gets one of its own in the temp dir.
@@ -63,6 +132,7 @@ export async function startRedisSentinel(masterName: string, password: string, s
         `dir ${servers.dir}`,
         `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 1`,
         `sentinel auth-pass ${masterName} ${password}`,
+        ...(options.downAfterMs === undefined ? [] : [`sentinel down-after-milliseconds ${masterName} ${options.downAfterMs}`, `sentinel failover-timeout ${masterName} 10000`]),
         `requirepass ${sentinelPassword}`,
         '',
       ].join('\n'),
@@ -72,7 +142,23 @@ export async function startRedisSentinel(masterName: string, password: string, s
       const master = (await redis.call('SENTINEL', 'get-master-addr-by-name', masterName)) as string[] | null;
       return master?.[1] === String(masterPort) ? true : undefined;
     }, 'the sentinel to know the master');
-    return { addresses: `127.0.0.1:${sentinelPort}`, close: () => servers.close() };
+    if (options.replica === true) {
+      await probe(sentinelPort, sentinelPassword, async (redis) => {
+        const found = (await redis.call('SENTINEL', 'replicas', masterName)) as unknown[];
+        return found.length > 0 ? true : undefined;
+      }, 'the sentinel to know the replica');
+    }
+    return {
+      addresses: `127.0.0.1:${sentinelPort}`,
+      masterPort,
+      killMaster: () => servers.kill(masterPort),
+      promoted: () =>
+        probe(sentinelPort, sentinelPassword, async (redis) => {
+          const master = (await redis.call('SENTINEL', 'get-master-addr-by-name', masterName)) as string[] | null;
+          return master !== null && master[1] !== String(masterPort) ? true : undefined;
+        }, 'the sentinel to promote the replica'),
+      close: () => servers.close(),
+    };
   } catch (error) {
     await servers.close();
     throw error;
@@ -109,6 +195,55 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   }
 }
 
+/** A primary and its replica, no sentinel: what a managed Redis runs behind its one host name. */
+export interface ReplicatedPair {
+  primaryPort: number;
+  replicaPort: number;
+  /** Kills (SIGKILL) the primary. */
+  killPrimary(): Promise<void>;
+  /** Makes the replica a primary (REPLICAOF NO ONE), as the managed service does at a failover. */
+  promoteReplica(): Promise<void>;
+  /** Makes the old primary a replica of the promoted one: it answers writes with READONLY from then on. */
+  demotePrimary(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startReplicatedPair(): Promise<ReplicatedPair> {
+  const servers = await startServers('pw-pair-');
+  try {
+    const primaryPort = await freePort();
+    const replicaPort = await freePort();
+    await servers.start('data', ['--port', String(primaryPort)]);
+    await servers.start('data', ['--port', String(replicaPort), '--replicaof', '127.0.0.1', String(primaryPort)]);
+    await probe(replicaPort, '', async (redis) => ((await redis.info('replication')).includes('master_link_status:up') ? true : undefined), 'the replica to sync');
+    return {
+      primaryPort,
+      replicaPort,
+      killPrimary: () => servers.kill(primaryPort),
+      async promoteReplica() {
+        const redis = new Redis(replicaPort, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+        try {
+          await redis.replicaof('NO', 'ONE');
+        } finally {
+          redis.disconnect();
+        }
+      },
+      async demotePrimary() {
+        const redis = new Redis(primaryPort, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+        try {
+          await redis.replicaof('127.0.0.1', String(replicaPort));
+        } finally {
+          redis.disconnect();
+        }
+      },
+      close: () => servers.close(),
+    };
+  } catch (error) {
+    await servers.close();
+    throw error;
+  }
+}
+
 /** A port nothing listens on (at the moment of asking). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -125,13 +260,25 @@ export function freePort(): Promise<number> {
 async function startServers(label: string) {
   const dir = await mkdtemp(join(tmpdir(), label));
   const children: ChildProcess[] = [];
+  const byPort = new Map<number, ChildProcess>();
   return {
     dir,
+    /** Kills (SIGKILL) the data node started on `port` and waits for it to exit. */
+    async kill(port: number): Promise<void> {
+      const child = byPort.get(port);
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      });
+    },
     /** Starts `redis-server ARGS…` and waits until its log says it is ready. A sentinel's config file is in ARGS. */
     async start(kind: 'data' | 'sentinel', args: string[]): Promise<void> {
-      const settings = kind === 'data' ? ['--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'] : [];
+      const settings = kind === 'data' ? ['--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0'] : [];
       const child = spawn('redis-server', [...args, ...settings], { stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(child);
+      const port = args.indexOf('--port');
+      if (port >= 0) byPort.set(Number(args[port + 1]), child);
       let output = '';
       child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
       child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -175,7 +322,7 @@ async function startServers(label: string) {
 }
 
 async function probe(port: number, password: string, check: (redis: Redis) => Promise<true | undefined>, what: string): Promise<void> {
-  const redis = new Redis(port, '127.0.0.1', { password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 100 });
+  const redis = new Redis(port, '127.0.0.1', { ...(password === '' ? {} : { password }), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => 100 });
   redis.on('error', () => undefined);
   try {
     await eventually(() => check(redis).catch(() => undefined), `${what} on port ${port}`, 15_000);

@@ -27,19 +27,23 @@ function begunState(result: BeginResult) {
 
 describe('flow state store', () => {
   it('begins a check in one step: the lease, the flow state and the account state; a second begin is refused', async () => {
-    const first = await store.begin(1, 'worker-a', 5_000);
+    const first = await store.begin(1, 'worker-a', 5_000, Date.now());
     expect(first).toEqual({ outcome: 'begun', state: initialFlowState(), account: { version: 0, monitor: null, monitorIncidents: 0, failingSince: null } });
-    expect(await store.begin(1, 'worker-b', 5_000)).toEqual({ outcome: 'busy' });
+    expect(await store.begin(1, 'worker-b', 5_000, Date.now())).toEqual({ outcome: 'busy' });
+    // Only a check that took the lease counts as one that began, for every replica's watchdog.
+    expect(await store.lastCheckBegan()).toBeLessThanOrEqual(Date.now());
+    await store.begin(1, 'worker-b', 5_000, 42);
+    expect(await store.lastCheckBegan()).not.toBe(42);
     expect(await redis.pttl(`${prefix}:flow:1:lock`)).toBeGreaterThan(4_000);
   });
 
   it('commits and gives its own lease back in the same step, and never another owner’s', async () => {
-    const begun = await store.begin(2, 'worker-a', 5_000);
+    const begun = await store.begin(2, 'worker-a', 5_000, Date.now());
     const next = { ...initialFlowState(), checkpoint: 1_700_000_000_000 };
     expect(await store.commit(2, begunState(begun).version, next, 'worker-a')).toBe(true);
     expect(await redis.exists(`${prefix}:flow:2:lock`)).toBe(0);
 
-    const again = begunState(await store.begin(2, 'worker-a', 5_000));
+    const again = begunState(await store.begin(2, 'worker-a', 5_000, Date.now()));
     expect(again).toMatchObject({ version: 1, checkpoint: 1_700_000_000_000 });
     // worker-a's lease expired and worker-b took the flow: a's commit still needs the version to match, and it
     // leaves b's lease alone.
@@ -53,7 +57,7 @@ describe('flow state store', () => {
 
   it('loads its scripts again after Redis forgot them (SCRIPT FLUSH, a restart or a failover)', async () => {
     await redis.script('FLUSH');
-    expect(await store.begin(3, 'worker-a', 5_000)).toMatchObject({ outcome: 'begun' });
+    expect(await store.begin(3, 'worker-a', 5_000, Date.now())).toMatchObject({ outcome: 'begun' });
     await redis.script('FLUSH');
     expect(await store.commit(3, 0, initialFlowState(), 'worker-a')).toBe(true);
     expect(await store.load(3)).toMatchObject({ version: 1 });
@@ -62,13 +66,13 @@ describe('flow state store', () => {
   it('refuses to begin on an installation other than the one it knows, and while a rebuilt one settles', async () => {
     const own = createFlowStateStore(redis, prefix);
     own.setInstallation('life-1');
-    expect(await own.begin(4, 'worker-a', 5_000)).toEqual({ outcome: 'moved' });
+    expect(await own.begin(4, 'worker-a', 5_000, Date.now())).toEqual({ outcome: 'moved' });
     await redis.hset(installationMarkerKey(prefix), 'id', 'life-1', 'settledAt', String(Date.now() + 60_000));
-    expect(await own.begin(4, 'worker-a', 5_000)).toEqual({ outcome: 'settling' });
+    expect(await own.begin(4, 'worker-a', 5_000, Date.now())).toEqual({ outcome: 'settling' });
     await redis.hset(installationMarkerKey(prefix), 'settledAt', String(Date.now() - 1));
-    expect(await own.begin(4, 'worker-a', 5_000)).toMatchObject({ outcome: 'begun' });
+    expect(await own.begin(4, 'worker-a', 5_000, Date.now())).toMatchObject({ outcome: 'begun' });
     await redis.hset(installationMarkerKey(prefix), 'id', 'life-2');
-    expect(await own.begin(5, 'worker-a', 5_000)).toEqual({ outcome: 'moved' });
+    expect(await own.begin(5, 'worker-a', 5_000, Date.now())).toEqual({ outcome: 'moved' });
     await redis.del(installationMarkerKey(prefix));
   });
 

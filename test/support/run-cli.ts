@@ -29,6 +29,15 @@ export function startProcess(argv: string[], options: { env: Record<string, stri
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
+/** The JSON log lines a process wrote on stdout so far, parsed. */
+export function logLines(cli: CliProcess): Array<Record<string, unknown>> {
+  return cli
+    .stdout()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 export async function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | string; stdout: string; stderr: string }> {
   const cli = startCli(args, env);
   const code = await cli.exited;

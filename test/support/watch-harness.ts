@@ -8,7 +8,7 @@ import { parseConfig } from '../../src/config/load-config.ts';
 import type { WatchConfig } from '../../src/config/config-schema.ts';
 import { createPortableSimulator, type PortableSimulator } from '../../src/simulator/portable-simulator.ts';
 import { createWatchService, type WatchService, type WatchServiceOptions } from '../../src/worker/watch-service.ts';
-import { startSlackReceiver, type SlackReceiver } from '../notifiers/slack-receiver.ts';
+import { headerOf, startSlackReceiver, type SlackReceiver } from '../notifiers/slack-receiver.ts';
 import { connectRedis, dropPrefix, uniquePrefix } from './redis.ts';
 
 export const HARNESS_TOKEN = 'pw-harness-token-51f0c2';
@@ -100,9 +100,4 @@ export async function startHarness(
       redis.disconnect();
     },
   };
-}
-
-function headerOf(body: unknown): string {
-  const blocks = (body as { blocks?: Array<{ type: string; text?: { text: string } }> }).blocks ?? [];
-  return blocks.find((block) => block.type === 'header')?.text?.text ?? '';
 }
