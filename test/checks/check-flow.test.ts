@@ -1,8 +1,10 @@
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alerts/alert.ts';
 import { checkFlow, type AlertSink, type CheckClient, type CheckTarget } from '../../src/checks/check-flow.ts';
+import { createAlertSink, NOTIFICATION_QUEUE, type NotificationJobData } from '../../src/delivery/notification-queue.ts';
 import { createPortableClient } from '../../src/portable/portable-client.ts';
 import { createPortableSimulator, type PortableSimulator } from '../../src/simulator/portable-simulator.ts';
 import { createFlowStateStore, type FlowStateStore } from '../../src/state/flow-state-store.ts';
@@ -50,8 +52,12 @@ afterEach(async () => {
   redis.disconnect();
 });
 
-function deps(client: CheckClient) {
-  return { client, store, sink, now: () => clock, log: pino({ level: 'silent' }), owner: 'worker-a' };
+function deps(client: CheckClient, alertSink: AlertSink = sink) {
+  return { client, store, sink: alertSink, now: () => clock, log: pino({ level: 'silent' }), owner: 'worker-a' };
+}
+
+function portable(): CheckClient {
+  return createPortableClient({ token: TOKEN, apiUrl: simulator.url ?? '', now: () => clock });
 }
 
 describe('checkFlow', () => {
@@ -74,4 +80,42 @@ describe('checkFlow', () => {
     expect(second).toMatchObject({ outcome: 'alerted', committed: true });
     expect(queued.map((alert) => alert.kind)).toEqual(['failed']);
   });
+
+  it('moves no checkpoint when its alerts cannot be queued: the next check alerts the failure, once', async () => {
+    simulator.addAttempt(FLOW, { state: 'failed', errors: ['Warehouse refused the load'], createdAt: clock - MIN });
+    const broken: AlertSink = { enqueue: () => Promise.reject(new Error('Redis refused the write')) };
+    await expect(checkFlow(deps(portable(), broken), target)).rejects.toThrow('Redis refused the write');
+    // Nothing committed: the state is the one before the check, and the lease is free again.
+    expect(await store.load(FLOW)).toMatchObject({ version: 0, checkpoint: null, known: {} });
+    expect(await redis.exists(`${prefix}:flow:${FLOW}:lock`)).toBe(0);
+
+    clock += MIN;
+    expect(await checkFlow(deps(portable()), target)).toMatchObject({ outcome: 'alerted', committed: true });
+    clock += MIN;
+    expect(await checkFlow(deps(portable()), target)).toMatchObject({ outcome: 'ok' });
+    expect(queued.map((alert) => alert.kind)).toEqual(['failed']);
+  });
+
+  it('queues one notification job per alert and notifier however often the same alert is raised', async () => {
+    const queue = new Queue<NotificationJobData>(NOTIFICATION_QUEUE, { connection: redis, prefix });
+    try {
+      const real = createAlertSink(() => queue);
+      simulator.addAttempt(FLOW, { state: 'failed', errors: ['Schema drift'], createdAt: clock - MIN });
+      const twoNotifiers = { ...target, notify: ['oncall', 'data-team'] };
+      expect(await checkFlow(deps(portable(), real), twoNotifiers)).toMatchObject({ outcome: 'alerted' });
+      // A repeated check that raises the same alert again (its state lost, or a second replica that read the
+      // state before the first committed) queues nothing new.
+      await redis.del(`${prefix}:flow:${FLOW}:state`);
+      clock += 1_000;
+      expect(await checkFlow(deps(portable(), real), twoNotifiers)).toMatchObject({ outcome: 'alerted' });
+      const jobs = await queue.getJobs(['wait', 'delayed', 'prioritized', 'active', 'completed', 'failed']);
+      expect(jobs.map((job) => job.id).sort()).toEqual([
+        expect.stringMatching(/\.data-team$/) as string,
+        expect.stringMatching(/\.oncall$/) as string,
+      ]);
+    } finally {
+      await queue.close();
+    }
+  });
 });
+
