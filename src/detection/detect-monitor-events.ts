@@ -58,7 +58,6 @@ export function detectMonitorEvents<T extends MonitorTracker>(input: {
 
 function recover<T extends MonitorTracker>(subject: MonitorSubject, tracker: T, now: number): { alerts: Alert[]; tracker: T } {
   const alerts = tracker.monitor?.alerted === true ? [monitorAlert('monitor-recovered', subject, tracker.monitor, now)] : [];
-  if (tracker.monitor === null && tracker.failingSince === null) return { alerts, tracker };
   return { alerts, tracker: { ...tracker, monitor: null, failingSince: null } };
 }
 

@@ -102,8 +102,9 @@ export function detectRunEvents(input: {
     } else if (!alreadyFinished && attempt.state === 'unrecognised') {
       alerts.push(runAlert('unknown-outcome', flow, judged, now));
     } else if (!alreadyFinished && attempt.state === 'succeeded' && incident !== null) {
-      // A later run succeeding ends the incident; so does the stalled run itself finishing well.
-      if (createdAt > incident.attemptCreatedAt || attempt.id === incident.attemptId) {
+      // A later run succeeding ends the incident (one created in the same millisecond counts as later: ids grow);
+      // so does the stalled run itself finishing well.
+      if (createdAt >= incident.attemptCreatedAt) {
         if (settings.sendOnResolved) alerts.push(recoveredAlert(flow, judged, incident, now));
         incident = null;
       }
@@ -168,7 +169,7 @@ export function alertAttempt(attempt: RunAttempt, now: number): AlertAttempt {
     durationMs: end === null ? null : Math.max(0, end - attempt.createdAt),
     resources: attempt.resources,
     errors: attempt.errors,
-    ...(attempt.unrecognised === undefined ? {} : { unrecognised: attempt.unrecognised }),
+    unrecognised: attempt.unrecognised,
   };
 }
 

@@ -42,6 +42,17 @@ describe('detectMonitorEvents', () => {
     expect(tracker).toEqual({ monitor: null, monitorIncidents: 1, failingSince: null });
   });
 
+  it('counts a transient incident that lasts several checks once', () => {
+    const { kinds, tracker } = run([
+      { at: NOW, result: transient },
+      { at: NOW + MIN, result: transient },
+      { at: NOW + 2 * MIN, result: { ok: true } },
+      { at: NOW + 3 * MIN, result: notFound },
+    ]);
+    expect(kinds).toEqual([[], [], [], ['monitor-error:f42-m2-monitor-error']]);
+    expect(tracker.monitorIncidents).toBe(2);
+  });
+
   it('announces the recovery once, and numbers the next incident anew', () => {
     const { kinds } = run([
       { at: NOW, result: notFound },

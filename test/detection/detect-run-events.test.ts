@@ -3,6 +3,7 @@ import {
   CHECKPOINT_OVERLAP_MS,
   MAX_TRACKED_AGE_MS,
   UNFINISHED_MARGIN_MS,
+  alertAttempt,
   detectRunEvents,
   fetchWindowStart,
   freshWindowStart,
@@ -52,6 +53,22 @@ describe('detectRunEvents on a first check', () => {
     { name: 'healthy history alerts nothing', attempts: [attempt(1, 'succeeded', 3 * HOUR), attempt(2, 'succeeded', HOUR)], keys: [] },
     { name: 'a failure inside backfill alerts', attempts: [attempt(1, 'failed', 3 * HOUR)], keys: ['f689422-a1-failed'] },
     { name: 'a failure older than backfill is history', attempts: [attempt(1, 'failed', 25 * HOUR)], keys: [] },
+    { name: 'a failure exactly backfill old is still inside it', attempts: [attempt(1, 'failed', 24 * HOUR)], keys: ['f689422-a1-failed'] },
+    {
+      name: 'attempts created in the same millisecond are read in id order',
+      attempts: [attempt(3, 'failed', HOUR), attempt(2, 'failed', HOUR)],
+      keys: ['f689422-a2-failed', 'f689422-a3-failed'],
+    },
+    {
+      name: 'a success created in the same millisecond as the failure, but later, ends it',
+      attempts: [attempt(5, 'succeeded', HOUR), attempt(4, 'failed', HOUR)],
+      keys: ['f689422-a4-failed', 'f689422-a5-recovered'],
+    },
+    {
+      name: 'a run first seen unfinished after the 7 days it would be followed is alerted stalled, not lost track of',
+      attempts: [attempt(1, 'running', 8 * DAY)],
+      keys: ['f689422-a1-stalled'],
+    },
     { name: 'backfill 0 ignores everything before now', attempts: [attempt(1, 'failed', MIN)], settings: { backfill: 0 }, keys: [] },
     { name: 'a run past maxRuntime is stalled', attempts: [attempt(1, 'running', 3 * HOUR)], keys: ['f689422-a1-stalled'] },
     { name: 'a pending run past maxRuntime is stalled', attempts: [attempt(1, 'pending', 3 * HOUR)], keys: ['f689422-a1-stalled'] },
@@ -176,11 +193,69 @@ describe('detectRunEvents over time', () => {
     expect(seen.keys).toEqual([['f689422-a1-lost-track']]);
   });
 
-  it('the lost-track alert says which attempt and why', () => {
+  it('the lost-track alert says which attempt, why and how old it is', () => {
     const state: FlowState = { ...initialFlowState(), checkpoint: NOW - MIN, known: { '9': { createdAt: NOW - 8 * DAY, state: 'pending', stalledAlerted: true } } };
     const [alert] = detectRunEvents({ flow, settings, attempts: [], state, now: NOW, checkpoint: NOW }).alerts;
-    expect(alert).toMatchObject({ kind: 'monitor-error', monitor: { problem: 'lost-track', scope: 'flow' } });
-    expect(alert?.monitor?.message).toContain('lost track of attempt 9');
+    expect(alert).toMatchObject({ kind: 'monitor-error', monitor: { problem: 'lost-track', scope: 'flow', since: NOW - 8 * DAY } });
+    expect(alert?.monitor?.message).toBe(
+      'lost track of attempt 9: no longer reported by Portable 8 days after it was created (last seen pending); portable-watch no longer follows it',
+    );
+    const hung = attempt(9, 'running', 7 * DAY + 6 * HOUR);
+    const [still] = detectRunEvents({ flow, settings, attempts: [hung], state, now: NOW, checkpoint: NOW }).alerts;
+    expect(still?.monitor?.message).toBe(
+      'lost track of attempt 9: still unfinished 7 days after it was created (last seen running); portable-watch no longer follows it',
+    );
+  });
+
+  it('follows an unfinished attempt for exactly 7 days, whether answers include it or leave it out', () => {
+    const state: FlowState = { ...initialFlowState(), checkpoint: NOW - MIN, known: { '9': { createdAt: NOW - MAX_TRACKED_AGE_MS, state: 'running', stalledAlerted: true } } };
+    const leftOut = detectRunEvents({ flow, settings, attempts: [], state, now: NOW, checkpoint: NOW });
+    expect(leftOut.alerts).toEqual([]);
+    expect(leftOut.state.known['9']).toBeDefined();
+    const included = detectRunEvents({ flow, settings, attempts: [attempt(9, 'running', MAX_TRACKED_AGE_MS)], state, now: NOW, checkpoint: NOW });
+    expect(included.alerts).toEqual([]);
+    expect(included.state.known['9']).toBeDefined();
+  });
+
+  it('keeps a finished attempt with an unreadable createdAt for 7 days from its first sighting, then forgets it', () => {
+    const seenAt = (ago: number): FlowState => ({ ...initialFlowState(), checkpoint: NOW - MIN, known: { '1': { createdAt: NOW - ago, state: 'failed', stalledAlerted: false } } });
+    const resent = attempt(1, 'failed', 0, { createdAtUnreadable: true });
+    const within = detectRunEvents({ flow, settings, attempts: [resent], state: seenAt(MAX_TRACKED_AGE_MS), now: NOW, checkpoint: NOW });
+    expect(within.state.known['1']?.createdAt).toBe(NOW - MAX_TRACKED_AGE_MS);
+    const after = detectRunEvents({ flow, settings, attempts: [resent], state: seenAt(MAX_TRACKED_AGE_MS + 1), now: NOW, checkpoint: NOW });
+    expect(after.alerts).toEqual([]);
+    expect(after.state.known['1']).toBeUndefined();
+  });
+
+  it('a finished attempt exactly at the start of the next window is remembered, so the next check does not alert it again', () => {
+    const edge = attempt(1, 'failed', CHECKPOINT_OVERLAP_MS);
+    const { keys, state } = story([
+      { at: NOW, attempts: [edge] },
+      { at: NOW + 10_000, attempts: [edge] },
+    ]);
+    expect(keys).toEqual([['f689422-a1-failed'], []]);
+    expect(state.known['1']).toBeUndefined();
+  });
+
+  it('an alert carries the attempt with its duration: to completion when finished, so far when still running', () => {
+    const failed = detectRunEvents({ flow, settings, attempts: [attempt(1, 'failed', HOUR)], state: initialFlowState(), now: NOW, checkpoint: NOW });
+    expect(failed.alerts[0]?.attempt).toStrictEqual({
+      id: 1,
+      trigger: 'scheduled',
+      state: 'failed',
+      createdAt: NOW - HOUR,
+      completedAt: NOW - HOUR + 5 * MIN,
+      durationMs: 5 * MIN,
+      resources: [],
+      errors: ['error of 1'],
+      unrecognised: undefined,
+    });
+    const running = detectRunEvents({ flow, settings, attempts: [attempt(2, 'running', 3 * HOUR)], state: initialFlowState(), now: NOW, checkpoint: NOW });
+    expect(running.alerts[0]?.attempt).toMatchObject({ completedAt: null, durationMs: 3 * HOUR });
+    // An ended attempt Portable gave no completion time has no duration, rather than a made-up one.
+    expect(alertAttempt(attempt(3, 'failed', HOUR, { completedAt: null }), NOW).durationMs).toBeNull();
+    // A completion stamped before creation (clock trouble at Portable) is a zero duration, not a negative one.
+    expect(alertAttempt(attempt(4, 'failed', HOUR, { completedAt: NOW - 2 * HOUR }), NOW).durationMs).toBe(0);
   });
 
   it('judges an attempt whose createdAt could not be read by when it was first seen, and alerts it once', () => {
