@@ -131,6 +131,17 @@ describe('detectRunEvents over time', () => {
     expect(state.incident).toBeNull();
   });
 
+  it('a recovery says which incident it ends: its kind, first attempt and since when', () => {
+    const stalled = detectRunEvents({ flow, settings, attempts: [attempt(1, 'running', 3 * HOUR)], state: initialFlowState(), now: NOW, checkpoint: NOW });
+    expect(stalled.state.incident).toEqual({ kind: 'stalled', attemptId: 1, attemptCreatedAt: NOW - 3 * HOUR, since: NOW });
+    const fine = detectRunEvents({ flow, settings, attempts: [attempt(2, 'succeeded', -MIN)], state: stalled.state, now: NOW + 5 * MIN, checkpoint: NOW + 5 * MIN });
+    expect(fine.alerts).toHaveLength(1);
+    expect(fine.alerts[0]).toMatchObject({ kind: 'recovered', resolves: { kind: 'stalled', attemptId: 1, since: NOW }, attempt: { id: 2 } });
+    // A failure's incident runs from when the failed attempt completed.
+    const failed = detectRunEvents({ flow, settings, attempts: [attempt(3, 'failed', HOUR)], state: initialFlowState(), now: NOW, checkpoint: NOW });
+    expect(failed.state.incident).toEqual({ kind: 'failed', attemptId: 3, attemptCreatedAt: NOW - HOUR, since: NOW - HOUR + 5 * MIN });
+  });
+
   it('a stalled run that finally succeeds is a recovery', () => {
     const { keys } = story([
       { at: NOW, attempts: [attempt(1, 'running', 3 * HOUR)] },
@@ -157,6 +168,11 @@ describe('detectRunEvents over time', () => {
     ]);
     expect(keys).toEqual([['f689422-a1-failed'], ['f689422-a2-failed'], ['f689422-a3-recovered']]);
     expect(state.incident).toBeNull();
+    const open = story([
+      { at: NOW, attempts: [attempt(1, 'failed', 30 * MIN)] },
+      { at: NOW + 2 * MIN, attempts: [attempt(2, 'failed', -MIN)] },
+    ]);
+    expect(open.state.incident).toMatchObject({ kind: 'failed', attemptId: 1 });
   });
 
   it('an unknown outcome is alerted once, quoting the value', () => {
