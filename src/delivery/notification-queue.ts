@@ -75,17 +75,16 @@ function notificationJob(alert: Alert, notifier: string): NotificationJob {
  */
 async function addEachJob(queue: Queue<NotificationJobData>, jobs: readonly NotificationJob[]): Promise<void> {
   const results = await Promise.allSettled(jobs.map((job) => queue.add(job.name, job.data, job.opts)));
-  const failed = jobs.filter((_, index) => results[index]?.status === 'rejected');
-  if (failed.length === 0) return;
-  const first = results.find((result) => result.status === 'rejected');
-  const notifiers = [...new Set(failed.map((job) => JSON.stringify(job.data.notifier)))];
-  const alerts = [...new Set(failed.map((job) => job.data.alert.key))];
+  const refused = jobs.flatMap((job, index) => {
+    const result = results[index];
+    return result?.status === 'rejected' ? [{ job, reason: result.reason as unknown }] : [];
+  });
+  const first = refused[0];
+  if (first === undefined) return;
+  const notifiers = [...new Set(refused.map(({ job }) => JSON.stringify(job.data.notifier)))];
+  const alerts = [...new Set(refused.map(({ job }) => job.data.alert.key))];
   // Alert keys and notifier names hold no secret; BullMQ's and Redis' messages name neither URLs nor tokens.
   const what = `${alerts.length === 1 ? 'alert' : 'alerts'} ${alerts.join(', ')} for ${notifiers.length === 1 ? 'notifier' : 'notifiers'} ${notifiers.join(', ')}`;
-  throw new Error(`could not queue ${what}: ${reason(first)}`, { cause: first?.reason });
-}
-
-function reason(result: PromiseSettledResult<unknown> | undefined): string {
-  if (result?.status !== 'rejected') return 'unknown error';
-  return result.reason instanceof Error ? result.reason.message : String(result.reason);
+  const reason = first.reason instanceof Error ? first.reason.message : String(first.reason);
+  throw new Error(`could not queue ${what}: ${reason}`, { cause: first.reason });
 }

@@ -67,3 +67,44 @@ describe('createAlertSink', () => {
     expect(await queue.count()).toBe(3);
   });
 });
+
+describe('createAlertSink, job by job', () => {
+  it('names every alert and notifier it could not queue, and keeps the cause', async () => {
+    const sink = createAlertSink(() => queue);
+    const refusal = await sink
+      .enqueue([
+        { alert: failed, notifiers: ['team:a', 'oncall'] },
+        { alert: stalled, notifiers: ['team:b'] },
+      ])
+      .then(
+        () => undefined,
+        (error: unknown) => error as Error,
+      );
+    expect(refusal?.message).toBe(`could not queue alerts ${failed.key}, ${stalled.key} for notifiers "team:a", "team:b": Custom Id cannot contain :`);
+    expect(refusal?.cause).toBeInstanceOf(Error);
+    expect((refusal?.cause as Error).message).toBe('Custom Id cannot contain :');
+    expect(await queuedNotifiers(failed.key, ['oncall'])).toEqual(['oncall']);
+  });
+
+  it('a bulk add that fails as a whole is tried job by job, and succeeds quietly when every job gets in', async () => {
+    // A connection blip during the bulk add (the real queue otherwise).
+    const blinking = new Proxy(queue, {
+      get: (real, property, receiver) => (property === 'addBulk' ? () => Promise.reject(new Error('Connection is closed.')) : Reflect.get(real, property, receiver) as unknown),
+    });
+    const sink = createAlertSink(() => blinking);
+    await sink.enqueue([{ alert: failed, notifiers: ['oncall', 'data-team'] }]);
+    expect(await queuedNotifiers(failed.key, ['oncall', 'data-team'])).toEqual(['oncall', 'data-team']);
+  });
+
+  it('queues jobs that retry for half a day and stay long enough to dedupe a repeated check', async () => {
+    await createAlertSink(() => queue).enqueue([{ alert: failed, notifiers: ['oncall'] }]);
+    const job = await queue.getJob(notificationJobId(failed.key, 'oncall'));
+    expect(job?.name).toBe('failed');
+    expect(job?.opts).toMatchObject({
+      attempts: 30,
+      backoff: { type: 'delivery' },
+      removeOnComplete: { age: 7 * 24 * 3600, count: 50_000 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    });
+  });
+});
