@@ -153,7 +153,7 @@ export function createFlowStateStore(connection: RedisConnection | (() => RedisC
       const keys = [lockKey(flowId), stateKey(flowId), accountKey, installationKey, lastCheckKey];
       const [outcome, state, account] = (await runScript(redis(), BEGIN_SCRIPT, keys, [owner, ttlMs, installation, now])) as [string, string?, string?];
       if (outcome !== 'ok') return { outcome: outcome as 'busy' | 'moved' | 'settling' };
-      return { outcome: 'begun', state: parseFlowState(state || null), account: parseAccountState(account || null) };
+      return { outcome: 'begun', state: parseFlowState(state), account: parseAccountState(account) };
     },
     async lastCheckBegan() {
       const at = Number(await redis().get(lastCheckKey));
@@ -197,9 +197,10 @@ export function installationMarkerKey(prefix: string): string {
   return `${prefix}:installation`;
 }
 
-function parseAccountState(raw: string | null): AccountState {
+/** A missing state (null, or '' from the begin script) is a fresh one. */
+function parseAccountState(raw: string | null | undefined): AccountState {
   const fresh: AccountState = { version: 0, monitor: null, monitorIncidents: 0, failingSince: null };
-  return raw === null ? fresh : { ...fresh, ...(JSON.parse(raw) as Partial<AccountState>) };
+  return { ...fresh, ...(JSON.parse(raw || '{}') as Partial<AccountState>) };
 }
 
 /**
@@ -207,7 +208,7 @@ function parseAccountState(raw: string | null): AccountState {
  * the script's text crosses the wire once per server, not once per check.
  */
 async function runScript(redis: RedisConnection, script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
-  const sha = scriptSha(script);
+  const sha = createHash('sha1').update(script).digest('hex');
   try {
     return await redis.evalsha(sha, keys.length, ...keys, ...args);
   } catch (error) {
@@ -216,18 +217,7 @@ async function runScript(redis: RedisConnection, script: string, keys: string[],
   }
 }
 
-const shas = new Map<string, string>();
-function scriptSha(script: string): string {
-  let sha = shas.get(script);
-  if (sha === undefined) {
-    sha = createHash('sha1').update(script).digest('hex');
-    shas.set(script, sha);
-  }
-  return sha;
-}
-
 function parseFlowState(raw: string | null | undefined): FlowState {
-  if (raw === null || raw === undefined) return initialFlowState();
   // Fields added by later versions get their defaults; a state written by an older version stays readable.
-  return { ...initialFlowState(), ...(JSON.parse(raw) as Partial<FlowState>) };
+  return { ...initialFlowState(), ...(JSON.parse(raw || '{}') as Partial<FlowState>) };
 }

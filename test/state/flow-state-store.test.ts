@@ -112,4 +112,75 @@ describe('flow state store', () => {
     // 20 was removed and 21 is no longer watched: neither comes back.
     expect(await own.seedRemembered()).toEqual({ flows: 0, written: 0 });
   });
+
+  it('begins with what was committed: the flow state and the account state as last written', async () => {
+    const fresh = createFlowStateStore(redis, `${prefix}-begin`);
+    expect(await fresh.lastCheckBegan()).toBeUndefined();
+    expect(await fresh.commit(30, 0, { ...initialFlowState(), checkpoint: 7, displayName: 'events' })).toBe(true);
+    expect(await fresh.commitAccount(0, { version: 0, monitor: null, monitorIncidents: 2, failingSince: 9 })).toBe(true);
+    const begun = await fresh.begin(30, 'worker-a', 5_000, 1_000);
+    expect(begun).toEqual({
+      outcome: 'begun',
+      state: { ...initialFlowState(), version: 1, checkpoint: 7, displayName: 'events' },
+      account: { version: 1, monitor: null, monitorIncidents: 2, failingSince: 9 },
+    });
+    expect(await fresh.lastCheckBegan()).toBe(1_000);
+    // Each installation's prefix keeps its own record of when a check last began.
+    expect(await createFlowStateStore(redis, `${prefix}-other`).lastCheckBegan()).toBeUndefined();
+    await fresh.unlock(30, 'worker-a');
+  });
+
+  it('loads many flows in one round trip, a flow never checked as a fresh state', async () => {
+    expect(await store.commit(40, 0, { ...initialFlowState(), checkpoint: 40 })).toBe(true);
+    const states = await store.loadMany([40, 41]);
+    expect([...states.keys()]).toEqual([40, 41]);
+    expect(states.get(40)).toMatchObject({ version: 1, checkpoint: 40 });
+    expect(states.get(41)).toEqual(initialFlowState());
+  });
+
+  it('renews only its own lease; a commit without an owner leaves the lease alone', async () => {
+    await store.begin(50, 'worker-a', 1_000, Date.now());
+    expect(await store.extendLock(50, 'worker-a', 20_000)).toBe(true);
+    expect(await redis.pttl(`${prefix}:flow:50:lock`)).toBeGreaterThan(19_000);
+    expect(await store.extendLock(50, 'worker-b', 60_000)).toBe(false);
+    expect(await redis.pttl(`${prefix}:flow:50:lock`)).toBeLessThanOrEqual(20_000);
+    expect(await store.extendLock(51, 'worker-a', 20_000)).toBe(false);
+    expect(await store.commit(50, 0, initialFlowState())).toBe(true);
+    expect(await redis.get(`${prefix}:flow:50:lock`)).toBe('worker-a');
+    await store.unlock(50, 'worker-b');
+    expect(await redis.get(`${prefix}:flow:50:lock`)).toBe('worker-a');
+    await store.unlock(50, 'worker-a');
+    expect(await redis.exists(`${prefix}:flow:50:lock`)).toBe(0);
+  });
+
+  it('checks the installation only once it knows one', async () => {
+    const own = createFlowStateStore(redis, `${prefix}-install`);
+    own.setInstallation('install-a');
+    expect(await own.begin(60, 'worker-a', 1_000, Date.now())).toEqual({ outcome: 'moved' });
+    own.setInstallation(undefined);
+    expect((await own.begin(60, 'worker-a', 1_000, Date.now())).outcome).toBe('begun');
+    await own.unlock(60, 'worker-a');
+  });
+
+  it('follows the connection it is given as a function, when the watchdog replaces it', async () => {
+    const first = connectRedis();
+    const second = connectRedis();
+    let current = first;
+    const own = createFlowStateStore(() => current, prefix);
+    expect(await own.commit(70, 0, initialFlowState())).toBe(true);
+    first.disconnect();
+    current = second;
+    expect(await own.load(70)).toMatchObject({ version: 1 });
+    second.disconnect();
+  });
+
+  it('puts back only the flows still watched, and always the account', async () => {
+    const own = createFlowStateStore(redis, `${prefix}-forget`);
+    for (const flowId of [80, 81, 82]) expect(await own.commit(flowId, 0, { ...initialFlowState(), checkpoint: 1 })).toBe(true);
+    expect(await own.commitAccount(0, { version: 0, monitor: null, monitorIncidents: 1, failingSince: null })).toBe(true);
+    own.forgetAllBut(new Set([80, 82]));
+    // Redis still has everything: nothing to write, but the flows it remembers are counted.
+    expect(await own.seedRemembered()).toEqual({ flows: 2, written: 0 });
+  });
 });
+
