@@ -207,7 +207,8 @@ async function commit(deps: CheckDependencies, target: CheckTarget, run: CheckRu
 /** Opens or closes the account-wide incident (401), alerting every notifier once. */
 async function settleAccount(deps: CheckDependencies, target: CheckTarget, run: CheckRun, flow: Alert['flow'], result: CheckResult): Promise<Alert[]> {
   // The common case, a good answer and no account incident, is decided on what the check read when it began.
-  const quiet = (account: AccountState) => result.ok && account.monitor === null && account.failingSince === null;
+  // failingSince is set whenever an incident is open (detectMonitorEvents sets and clears both together).
+  const quiet = (account: AccountState) => result.ok && account.failingSince === null;
   if (quiet(run.account)) return [];
   const account = await deps.store.loadAccount();
   if (quiet(account)) return [];

@@ -70,18 +70,18 @@ function deps(client: CheckClient, alertSink: AlertSink = sink, log = pino({ lev
 /** The real client, with what each check asked of it written down. */
 function observed(client: CheckClient = portable()) {
   const listed: Array<{ since?: number; pageSize?: number; signal?: AbortSignal }> = [];
-  let lookups = 0;
+  const lookups: Array<{ signal?: AbortSignal } | undefined> = [];
   const wrapped: CheckClient = {
     listRunAttempts(flowId, options) {
       listed.push(options);
       return client.listRunAttempts(flowId, options);
     },
     getFlow(flowId, options) {
-      lookups += 1;
+      lookups.push(options);
       return client.getFlow(flowId, options);
     },
   };
-  return { client: wrapped, listed, lookups: () => lookups };
+  return { client: wrapped, listed, lookups };
 }
 
 /** A Portable client that fails every listing with `error`. */
@@ -158,16 +158,22 @@ describe('checkFlow', () => {
 describe('checkFlow, what a check writes down', () => {
   it('a quiet check records an ok check and its success, queues nothing and gives the lease back', async () => {
     simulator.addAttempt(FLOW, { state: 'succeeded', createdAt: clock - MIN });
-    expect(await checkFlow(deps(portable()), target)).toEqual({ outcome: 'ok', alerts: [], requests: 1, anomalies: [], newAnomalies: [], committed: true });
+    const { log, lines } = captureLog();
+    expect(await checkFlow(deps(portable(), sink, log), target)).toEqual({ outcome: 'ok', alerts: [], requests: 1, anomalies: [], newAnomalies: [], committed: true });
     expect(await store.load(FLOW)).toMatchObject({ version: 1, checkpoint: clock, lastCheck: { at: clock, outcome: 'ok' }, lastSuccessAt: clock, monitor: null });
     expect(enqueueCalls).toBe(0);
     expect(await redis.exists(lockKey())).toBe(0);
+    // With no account incident, the account's state is not even written.
+    expect(await store.loadAccount()).toMatchObject({ version: 0 });
+    expect(lines).toEqual([]);
   });
 
   it('an alerting check records an alerted check, and its alerts carry the configured name and link', async () => {
     simulator.addAttempt(FLOW, { state: 'failed', errors: ['Quota exceeded'], createdAt: clock - MIN });
     const linked = { ...target, url: 'https://app.portable.io/flows/501' };
-    const report = await checkFlow(deps(portable()), linked);
+    const { client, lookups } = observed();
+    const report = await checkFlow(deps(client), linked);
+    expect(lookups).toEqual([]); // the configured name is enough
     expect(report).toMatchObject({ outcome: 'alerted', committed: true });
     expect(queued).toEqual([expect.objectContaining({ kind: 'failed', flow: { id: FLOW, name: 'Events', url: 'https://app.portable.io/flows/501' } })]);
     expect(routed).toEqual([{ kind: 'failed', notifiers: ['oncall'] }]);
@@ -178,18 +184,19 @@ describe('checkFlow, what a check writes down', () => {
     const unnamed = { ...target, name: undefined };
     const first = observed();
     await checkFlow(deps(first.client), unnamed);
-    expect(first.lookups()).toBe(0); // nothing to alert, no name needed
+    expect(first.lookups).toEqual([]); // nothing to alert, no name needed
     simulator.addAttempt(FLOW, { state: 'failed', errors: ['One'], createdAt: clock - 1_000 });
     clock += MIN;
-    await checkFlow(deps(first.client), unnamed);
-    expect(first.lookups()).toBe(1);
+    const signal = new AbortController().signal;
+    await checkFlow(deps(first.client), unnamed, { signal });
+    expect(first.lookups).toEqual([{ signal }]);
     expect(queued.map((alert) => alert.flow)).toEqual([{ id: FLOW, name: 'events' }]);
     expect(await store.load(FLOW)).toMatchObject({ displayName: 'events' });
 
     simulator.addAttempt(FLOW, { state: 'succeeded', createdAt: clock - 1_000 });
     clock += MIN;
     await checkFlow(deps(first.client), unnamed);
-    expect(first.lookups()).toBe(1); // remembered, not asked again
+    expect(first.lookups).toHaveLength(1); // remembered, not asked again
     expect(queued.map((alert) => `${alert.kind} ${alert.flow.name}`)).toEqual(['failed events', 'recovered events']);
 
     // A flow whose name lookup fails still alerts, under its id, and says why in the log.
@@ -303,6 +310,7 @@ describe('checkFlow, when Portable cannot be read', () => {
 
     clock += MIN;
     expect(await checkFlow(deps(portable()), team)).toMatchObject({ outcome: 'error', alerts: [] });
+    expect(enqueueCalls).toBe(1); // nothing new to queue, and the queue is not even called
     simulator.setToken(TOKEN);
     clock += MIN;
     const back = await checkFlow(deps(portable()), team);
@@ -314,6 +322,7 @@ describe('checkFlow, when Portable cannot be read', () => {
       { kind: 'monitor-recovered', notifiers: ['oncall', 'data-team'] },
     ]);
     expect(await store.loadAccount()).toMatchObject({ monitor: null, failingSince: null });
+    expect(queued.at(-1)?.flow).toStrictEqual({ id: FLOW, name: 'Events' });
   });
 
   it('a flow Portable does not know is a monitor error of that flow, under its id, with its link', async () => {
@@ -322,7 +331,7 @@ describe('checkFlow, when Portable cannot be read', () => {
     const report = await checkFlow(deps(portable(), sink, log), unknown);
     expect(report).toMatchObject({ outcome: 'error', problem: 'not-found', committed: true });
     expect(report.outcome === 'error' && report.message).toMatch(/not found/i);
-    expect(queued).toEqual([expect.objectContaining({ kind: 'monitor-error', flow: { id: 9_999, name: '9999', url: 'https://app.portable.io/flows/9999' } })]);
+    expect(queued).toEqual([expect.objectContaining({ kind: 'monitor-error', key: 'f9999-m1-monitor-error', flow: { id: 9_999, name: '9999', url: 'https://app.portable.io/flows/9999' } })]);
     expect(routed[0]?.notifiers).toEqual(['oncall']);
     expect(await store.load(9_999)).toMatchObject({ version: 1, monitor: { problem: 'not-found' }, lastCheck: { at: clock, outcome: 'error' } });
     expect(await redis.exists(`${prefix}:flow:9999:lock`)).toBe(0);
@@ -335,7 +344,8 @@ describe('checkFlow, when Portable cannot be read', () => {
     expect(report).toEqual({ outcome: 'error', alerts: [], problem: 'transient', message: 'Portable answered 503', committed: true });
     clock += 6 * MIN;
     const later = await checkFlow(deps(failing(outage)), target);
-    expect(later).toMatchObject({ outcome: 'error', alerts: [{ kind: 'monitor-error', flow: { id: FLOW, name: 'Events' } }] });
+    expect(later).toMatchObject({ outcome: 'error', alerts: [{ kind: 'monitor-error' }] });
+    expect(queued.map((alert) => alert.flow)).toStrictEqual([{ id: FLOW, name: 'Events' }]);
   });
 
   it('an aborted check and an error that is not Portable’s are thrown, commit nothing and give the lease back', async () => {

@@ -181,6 +181,10 @@ describe('flow state store', () => {
     own.forgetAllBut(new Set([80, 82]));
     // Redis still has everything: nothing to write, but the flows it remembers are counted.
     expect(await own.seedRemembered()).toEqual({ flows: 2, written: 0 });
+    await dropPrefix(redis, `${prefix}-forget`);
+    expect(await own.seedRemembered()).toEqual({ flows: 2, written: 3 });
+    expect(await own.loadAccount()).toMatchObject({ version: 1, monitorIncidents: 1 });
+    expect(await own.load(81)).toMatchObject({ version: 0 });
   });
 });
 
