@@ -74,3 +74,34 @@ export function monitorRecoveredAlert(): Alert {
 export function testAlert(): Alert {
   return { ...flowOnlyAlert(), key: 'test:689422', kind: 'test' };
 }
+
+/** A one-off notice about the whole installation, as the worker sends it after Redis lost its state. */
+export function stateLostAlert(): Alert {
+  return {
+    key: 'state-lost-main',
+    kind: 'monitor-error',
+    flow: { id: 0, name: 'portable-watch' },
+    monitor: {
+      problem: 'state-lost',
+      message: "Redis lost portable-watch's state at about 2026-11-29 07:47:48 UTC (restart without persistence?); checking resumed",
+      since: STARTED_AT,
+      scope: 'installation',
+    },
+    detectedAt: STARTED_AT + HOUR + 6 * MINUTE,
+  };
+}
+
+/** A one-off notice that an unfinished attempt is no longer followed, as detection sends it. */
+export function lostTrackAlert(): Alert {
+  return {
+    ...flowOnlyAlert(),
+    key: '689422:632458:lost-track',
+    kind: 'monitor-error',
+    monitor: {
+      problem: 'lost-track',
+      message: 'lost track of attempt 632458: still running 7 days after it was created (last seen running); portable-watch no longer follows it',
+      since: STARTED_AT,
+      scope: 'flow',
+    },
+  };
+}

@@ -75,7 +75,13 @@ describe('createNotifier', () => {
   it('refuses an email notifier when no SMTP settings were given', () => {
     const create = () => createNotifier('team-mail', { type: 'email', to: ['data@example.test'] });
     expect(create).toThrow(NotifierError);
-    expect(create).toThrow(/"team-mail" needs an SMTP server/);
+    expect(create).toThrow(
+      expect.objectContaining({
+        message: 'email notifier "team-mail" needs an SMTP server and a sender, and none are configured',
+        retryable: false,
+        code: 'ECONFIG',
+      }),
+    );
   });
 
   it('refuses an email notifier without recipients', () => {

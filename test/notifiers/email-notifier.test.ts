@@ -2,7 +2,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../../src/alerts/alert.ts';
 import { createEmailNotifier, type EmailNotifierOptions } from '../../src/notifiers/email/email-notifier.ts';
-import { renderEmail } from '../../src/notifiers/email/render-email.ts';
+import { headerValue, renderEmail } from '../../src/notifiers/email/render-email.ts';
 import { NotifierError, type Notifier } from '../../src/notifiers/notifier.ts';
 import { failedAlert } from './alert-fixtures.ts';
 import { expectSecretFree } from './expect-secret-free.ts';
@@ -87,6 +87,67 @@ describe('email notifier against a real SMTP receiver', () => {
     expect(subject).toBe('[portable-watch] FAILED: a Bcc: x@evil.test b c (flow 1)');
   });
 
+  it('ends the body with a footer naming the alert', () => {
+    expect(renderEmail(failedAlert()).text.endsWith('\n\n--\nSent by portable-watch. Alert 689422:632458:failed.\n')).toBe(true);
+  });
+
+  it('keeps a subject of 200 characters and cuts a longer one', () => {
+    const subject = (nameLength: number) => renderEmail(failedAlert({ flow: { id: 1, name: 'n'.repeat(nameLength) } })).subject;
+    // '[portable-watch] FAILED: ' and ' (flow 1)' take 34 characters
+    expect(subject(166)).toBe(`[portable-watch] FAILED: ${'n'.repeat(166)} (flow 1)`);
+    expect(subject(167)).toBe(`[portable-watch] FAILED: ${'n'.repeat(167)} (flow …`);
+  });
+
+  it.each([
+    [' \r\nBcc: x@evil.test\t\t y \u2028', 'Bcc: x@evil.test y'],
+    ['Events  to   Snowflake', 'Events to Snowflake'],
+    ['\u202eevil\u2066', 'evil'],
+  ])('makes %j a one-line header value: %j', (text, expected) => {
+    expect(headerValue(text)).toBe(expected);
+  });
+
+  it('reports itself as an email notifier and prints nothing to the console while sending', async () => {
+    const smtp = await receiver({ login: LOGIN });
+    const printed: unknown[] = [];
+    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((method) =>
+      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+        printed.push(args);
+      }),
+    );
+    try {
+      const notifier = emailNotifier(smtp.port);
+      expect(notifier.type).toBe('email');
+      await notifier.send(failedAlert());
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(smtp.mails).toHaveLength(1);
+    expect(printed).toEqual([]);
+  });
+
+  it('sends consecutive alerts over one pooled connection', async () => {
+    const smtp = await receiver();
+    const notifier = emailNotifier(smtp.port);
+    await notifier.send(failedAlert());
+    await notifier.send(failedAlert());
+    expect(smtp.mails).toHaveLength(2);
+    expect(smtp.connectionsOpened()).toBe(1);
+  });
+
+  it('drops "to" addresses that are empty once cleaned, and refuses a list with none left', async () => {
+    const smtp = await receiver();
+    await emailNotifier(smtp.port, { to: [' \r\n', 'oncall@example.test', '\u0007'] }).send(failedAlert());
+    expect(smtp.mails.map((mail) => mail.envelopeTo)).toEqual([['oncall@example.test']]);
+
+    expect(() => createEmailNotifier({ name: 'team-mail', smtpUrl: smtpUrl(smtp.port), from: FROM, to: [' \r\n', '\t'] })).toThrow(
+      expect.objectContaining({
+        message: 'email notifier "team-mail" has no "to" addresses: add at least one',
+        retryable: false,
+        code: 'ECONFIG',
+      }),
+    );
+  });
+
   it('closes its pooled connection on close()', async () => {
     const smtp = await receiver();
     const notifier = emailNotifier(smtp.port);
@@ -149,6 +210,40 @@ describe('email notifier failures', () => {
     const { port } = silent.address() as net.AddressInfo;
     const error = await sendError(emailNotifier(port, { timeoutMs: 300 }));
     expect(error).toMatchObject({ retryable: true, code: 'timeout' });
+    expect(error.message).toBe('sending email for notifier "team-mail" did not finish within 0.3s; it will be retried');
+  });
+
+  it('reports a server reply unchanged when the SMTP URL has no password to blank out', async () => {
+    const smtp = await receiver({ rejectRecipient: () => ({ responseCode: 550, message: '5.1.1 No such user here' }) });
+    const notifier = createEmailNotifier({ name: 'team-mail', smtpUrl: `smtp://127.0.0.1:${smtp.port}`, from: FROM, to: TO });
+    cleanups.push(() => notifier.close());
+    const error = await sendError(notifier);
+    expect(error.message).toContain('(550 5.1.1 No such user here)');
+  });
+
+  it.each([
+    ['smtp', '587'],
+    ['smtps', '465'],
+  ])('names the default port of %s:// when the URL gives none', async (scheme, port) => {
+    const notifier = createEmailNotifier({ name: 'team-mail', smtpUrl: `${scheme}://127.0.0.1`, from: FROM, to: TO, timeoutMs: 5000 });
+    cleanups.push(() => notifier.close());
+    const error = await sendError(notifier);
+    expect(error).toMatchObject({ retryable: true });
+    expect(error.message).toContain(`could not reach the SMTP server 127.0.0.1:${port} (`);
+  });
+
+  it('refuses an SMTP URL it cannot use, naming the notifier and the expected form', () => {
+    for (const smtpUrl of ['http://mail.example.test', 'not a url']) {
+      expect(() => createEmailNotifier({ name: 'team-mail', smtpUrl, from: FROM, to: TO })).toThrow(
+        expect.objectContaining({
+          message:
+            'the SMTP URL for email notifier "team-mail" is not a valid smtp:// or smtps:// URL ' +
+            '(e.g. smtp://user:password@mail.example.com:587)',
+          retryable: false,
+          code: 'ECONFIG',
+        }),
+      );
+    }
   });
 
   it('refuses an SMTP URL it cannot use, without repeating it', () => {

@@ -254,7 +254,15 @@ describe('Slack notifier failures', () => {
     const started = Date.now();
     const error = await sendError(slackNotifier({ timeoutMs: 300 }));
     expect(error).toMatchObject({ retryable: true, code: 'timeout' });
+    expect(error.message).toBe('sending to the Slack webhook for notifier "oncall" did not finish within 0.3s; it will be retried');
+    expect(String(error)).toMatch(/^NotifierError: sending to the Slack webhook/);
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('gives up at its deadline also when the caller passed a signal that never fires', async () => {
+    receiver.respondWith(neverAnswer);
+    const error = await sendError(slackNotifier({ timeoutMs: 300 }), new AbortController().signal);
+    expect(error).toMatchObject({ retryable: true, code: 'timeout' });
   });
 
   it('stops when the caller aborts, as retryable', async () => {
@@ -263,7 +271,30 @@ describe('Slack notifier failures', () => {
     setTimeout(() => controller.abort(), 100);
     const error = await sendError(slackNotifier(), controller.signal);
     expect(error).toMatchObject({ retryable: true, code: 'cancelled' });
+    expect(error.message).toBe(
+      'sending to the Slack webhook for notifier "oncall" was cancelled before it finished (shutting down?); it will be retried',
+    );
   });
+
+  it('accepts an https webhook URL and reports itself as a Slack notifier', () => {
+    const notifier = createSlackNotifier({ name: 'oncall', webhookUrl: `https://hooks.slack.com${WEBHOOK_PATH}` });
+    expect(notifier).toMatchObject({ name: 'oncall', type: 'slack' });
+  });
+
+  it.each(['ftp://hooks.slack.com/services/T/B/x', 'hooks.slack.com/services/T/B/x'])(
+    'refuses the webhook URL %j, telling the operator what to do',
+    (webhookUrl) => {
+      expect(() => createSlackNotifier({ name: 'oncall', webhookUrl })).toThrow(
+        expect.objectContaining({
+          message:
+            'the webhook URL of Slack notifier "oncall" is not an http(s) URL: ' +
+            "copy it again from Slack's incoming webhook settings",
+          retryable: false,
+          code: 'invalid_url',
+        }),
+      );
+    },
+  );
 
   it('refuses a webhook URL that is not a URL, without repeating it', () => {
     expect(() => createSlackNotifier({ name: 'oncall', webhookUrl: `hooks.slack.com/services/${SECRET}` })).toThrow(

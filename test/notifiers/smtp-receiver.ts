@@ -23,6 +23,8 @@ export interface SmtpReceiver {
   readonly mails: ReceivedMail[];
   /** SMTP sessions currently open, e.g. held by a client's connection pool. */
   openConnections(): number;
+  /** SMTP sessions opened since the receiver started. */
+  connectionsOpened(): number;
   close(): Promise<void>;
 }
 
@@ -33,12 +35,17 @@ function smtpError(message: string, responseCode: number): Error {
 export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Promise<SmtpReceiver> {
   const mails: ReceivedMail[] = [];
   const { login } = options;
+  let opened = 0;
   const server = new SMTPServer({
     logger: false,
     // no certificate to offer: nodemailer would otherwise try STARTTLS and refuse the test certificate
     disabledCommands: ['STARTTLS'],
     authOptional: login === undefined,
     allowInsecureAuth: true,
+    onConnect(_session, callback) {
+      opened += 1;
+      callback();
+    },
     onAuth(auth, _session, callback) {
       if (!login || (auth.username === login.user && auth.password === login.password)) {
         callback(null, { user: auth.username });
@@ -73,6 +80,7 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Prom
     port,
     mails,
     openConnections: () => server.connections.size,
+    connectionsOpened: () => opened,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
