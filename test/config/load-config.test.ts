@@ -1,4 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
@@ -74,7 +77,14 @@ flows:
     });
   });
 
-  it.each(['alerts@example.com', 'Portable Watch <alerts@example.com>', '"Watch, Portable" <alerts@example.com>', '<alerts@example.com>'])(
+  it.each([
+    'alerts@example.com',
+    'Portable Watch <alerts@example.com>',
+    '"Watch, Portable" <alerts@example.com>',
+    '<alerts@example.com>',
+    ' alerts@example.com ',
+    'Portable Watch <alerts@example.com> ',
+  ])(
     'accepts %j as the sender',
     (from) => {
       const text = [
@@ -86,6 +96,69 @@ flows:
       expect(parseConfig(text, {}, 'flows.yaml')).toMatchObject({ ok: true, config: { email: { from } } });
     },
   );
+});
+
+describe('values at the edge of what is accepted', () => {
+  const base = ['portable: { token: t }', 'notifiers: { a: { type: console } }', 'defaults: { notify: [a] }'];
+
+  it('takes a poll interval of exactly 1s', () => {
+    expect(parseConfig([...base, 'flows: [{ id: 1, pollEvery: 1s }]'].join('\n'), {}, 'flows.yaml')).toMatchObject({
+      ok: true,
+      config: { flows: [{ pollEvery: 1_000 }] },
+    });
+  });
+
+  it('drops every trailing slash of the API URL', () => {
+    const text = ['portable: { token: t, apiUrl: "http://127.0.0.1:4010//" }', ...base.slice(1), 'flows: [{ id: 1 }]'].join('\n');
+    expect(parseConfig(text, {}, 'flows.yaml')).toMatchObject({ ok: true, config: { portable: { apiUrl: 'http://127.0.0.1:4010' } } });
+  });
+
+  it('reads a flow id and true from the environment, forgiving the newline a variable set from a file ends with', () => {
+    const text = [...base.slice(0, 2), 'defaults: { notify: [a], sendOnResolved: false }', 'flows: [{ id: "${FLOW_ID}", sendOnResolved: "${SEND_ON_RESOLVED}" }]'].join('\n');
+    expect(parseConfig(text, { FLOW_ID: '689422\n', SEND_ON_RESOLVED: 'true' }, 'flows.yaml')).toMatchObject({
+      ok: true,
+      config: { flows: [{ id: 689422, sendOnResolved: true }] },
+    });
+  });
+
+  it.each(['Ops <team> <alerts@example.com>', 'Portable Watch <alerts@example.com> (alerts)'])('refuses %j as the sender', (from) => {
+    const text = [
+      'portable: { token: t }',
+      'notifiers: { team: { type: email, to: [team@example.com] } }',
+      `email: { smtpUrl: "smtp://mail.example.com", from: ${JSON.stringify(from)} }`,
+      'flows: [{ id: 1, notify: [team] }]',
+    ].join('\n');
+    expect(parseConfig(text, {}, 'flows.yaml')).toEqual({
+      ok: false,
+      problems: [`email.from: ${JSON.stringify(from)} is not an email address (write alerts@example.com or "Name <alerts@example.com>")`],
+    });
+  });
+});
+
+describe('a config file that cannot be read', () => {
+  it('says why, in the words of the system, when its path runs through a file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pw-config-'));
+    try {
+      await writeFile(join(dir, 'flows.yaml'), 'flows: []');
+      const path = join(dir, 'flows.yaml', 'flows.yaml');
+      expect(await loadConfig(path, {})).toEqual({
+        ok: false,
+        problems: [`config file cannot be read: ${path} (ENOTDIR: not a directory, open '${path}')`],
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  // A write-only sysctl: unreadable even for root, which the suite runs as in containers (a chmod 000 file is not).
+  const WRITE_ONLY = '/proc/sys/vm/compact_memory';
+
+  it.runIf(existsSync(WRITE_ONLY))('says permission is denied when it may not be read', async () => {
+    expect(await loadConfig(WRITE_ONLY, {})).toEqual({
+      ok: false,
+      problems: [`config file cannot be read: ${WRITE_ONLY} (permission denied)`],
+    });
+  });
 });
 
 describe('renderFlowUrl', () => {

@@ -72,6 +72,8 @@ describe('a notifier name', () => {
     ['team.oncall', 'notifiers["team.oncall"]', 'team-oncall'],
     ['équipe/nuit', 'notifiers["équipe/nuit"]', 'equipe-nuit'],
     [':::', 'notifiers[":::"]', 'oncall'],
+    ['team :: oncall', 'notifiers["team :: oncall"]', 'team-oncall'],
+    ['- oncall -', 'notifiers["- oncall -"]', 'oncall'],
   ])('%j is refused once, where it is defined, with a name that would do', (name, path, fixed) => {
     expect(withName(name)).toEqual({
       ok: false,
@@ -101,11 +103,70 @@ describe('a flow whose alerts would reach nobody', () => {
     expect(result).toEqual({ ok: false, problems: [`flows[0]: ${NOBODY} ${help}`, `flows[1]: ${NOBODY} ${help}`] });
   });
 
+  it('is refused as having no notifier at all when notifiers: is not a mapping', () => {
+    const result = config('notifiers: oncall', 'flows: [{ id: 1 }]');
+    expect(result).toEqual({
+      ok: false,
+      problems: ['notifiers: expected a mapping, got text', `flows[0]: ${NOBODY} (none are defined yet: add one under notifiers:)`],
+    });
+  });
+
   it('is not reported again when the notify list itself is malformed: the schema says what is wrong', () => {
     const result = config('notifiers: { a: { type: console } }', 'defaults: { notify: a }', 'flows: [{ id: 1 }, { id: 2, notify: b }]');
     expect(result).toEqual({
       ok: false,
       problems: ['defaults.notify: expected a list, got text (write it as [a, b])', 'flows[1].notify: expected a list, got text (write it as [a, b])'],
     });
+  });
+});
+
+describe('a notify list', () => {
+  const config = (...lines: string[]) => parseConfig(['portable: { token: t }', ...lines].join('\n'), {}, 'flows.yaml');
+
+  it('names the notifier under defaults: that does not exist', () => {
+    const result = config('notifiers: { a: { type: console } }', 'defaults: { notify: [pager] }', 'flows: [{ id: 1, notify: [a] }]');
+    expect(result).toEqual({ ok: false, problems: ['defaults.notify[0]: no notifier named "pager" (defined: a)'] });
+  });
+
+  it('says where to add a notifier when none is defined at all', () => {
+    const result = config('flows: [{ id: 1, notify: [oncall] }]');
+    expect(result).toEqual({ ok: false, problems: ['flows[0].notify[0]: no notifier named "oncall" (none are defined; add it under notifiers:)'] });
+  });
+
+  it('finds a name written with spaces around it', () => {
+    const result = config('notifiers: { a: { type: console } }', 'flows: [{ id: 1, notify: [" a "] }]');
+    expect(result).toMatchObject({ ok: true, config: { flows: [{ notify: ['a'] }] } });
+  });
+
+  it('reports a name that is empty, blank or not text once, as the schema words it, not as an unknown notifier', () => {
+    const result = config('notifiers: { a: { type: console } }', 'flows:', '  - { id: 1, notify: ["", a] }', '  - { id: 2, notify: ["  ", a] }', '  - { id: 3, notify: [5, a] }');
+    expect(result).toEqual({
+      ok: false,
+      problems: [
+        'flows[0].notify[0]: is empty (give it a value, or remove it)',
+        'flows[1].notify[0]: is empty (give it a value, or remove it)',
+        'flows[2].notify[0]: expected text, got a number (put it in quotes)',
+      ],
+    });
+  });
+
+  it('is not checked against a notifiers: section that is not a mapping: that section is the problem', () => {
+    const result = config('notifiers: oncall', 'defaults: { notify: [oncall] }', 'flows: [{ id: 1 }]');
+    expect(result).toEqual({ ok: false, problems: ['notifiers: expected a mapping, got text'] });
+  });
+});
+
+describe('email notifiers without an email: section', () => {
+  it('are named together in one problem', () => {
+    const result = parseConfig(
+      [
+        'portable: { token: t }',
+        'notifiers: { a: { type: email, to: [a@example.com] }, b: { type: email, to: [b@example.com] } }',
+        'flows: [{ id: 1, notify: [a, b] }]',
+      ].join('\n'),
+      {},
+      'flows.yaml',
+    );
+    expect(result).toEqual({ ok: false, problems: ['email: is required by the email notifiers "a", "b" (add email: with smtpUrl and from)'] });
   });
 });
