@@ -143,7 +143,7 @@ async function sendOnce(
       retry: { limit: 0 },
       throwHttpErrors: false,
       responseType: 'text',
-      ...(signal === undefined ? {} : { signal }),
+      signal,
     });
     return { outcome: 'answer', status: response.statusCode, text: response.body, retryAfter: response.headers['retry-after'], date: response.headers.date };
   } catch (error) {
@@ -160,7 +160,8 @@ function classifyFailure(
   signal: AbortSignal | undefined,
 ): PortableApiError {
   const { name, code, message } = safeFields(error);
-  if (signal?.aborted === true || name === 'AbortError') return abortedError(shownPath);
+  // got fails with an AbortError only when the signal has aborted, so the signal alone decides.
+  if (signal?.aborted === true) return abortedError(shownPath);
   if (name === 'TimeoutError') {
     return networkError(shownPath, code ?? 'ETIMEDOUT', `no answer within ${settings.timeoutMs} ms`, attempt);
   }

@@ -78,7 +78,7 @@ export function createPortableClient(options: PortableClientOptions): PortableCl
     sleep: options.sleep ?? realSleep,
     random: options.random ?? Math.random,
     now: options.now ?? Date.now,
-    ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
+    onRequest: options.onRequest,
   });
   const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
 

@@ -59,10 +59,6 @@ export class PortableApiError extends Error {
   }
 }
 
-export function isPortableApiError(error: unknown): error is PortableApiError {
-  return error instanceof PortableApiError;
-}
-
 /** Statuses worth asking again: rate limiting, a request timeout, and any server-side failure. */
 export function isRetryableStatus(status: number): boolean {
   return status === 429 || status === 408 || status >= 500;
@@ -108,10 +104,11 @@ export function httpStatusError(status: number, path: string, attempts = 1, retr
   if (isRetryableStatus(status)) {
     return new PortableApiError(
       `Portable answered ${status} for ${request} after ${attempts} attempt(s); will try again on the next check`,
-      { kind: 'transient', status, path, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+      { kind: 'transient', status, path, retryAfterMs },
     );
   }
-  if (status >= 400 && status < 500) {
+  // 5xx were all caught as retryable above.
+  if (status >= 400) {
     return new PortableApiError(
       `Portable rejected ${request} as a bad request (${status}): check the flow id (${flowId ?? 'none'}) is a number`,
       { kind: 'bad-request', status, path },
@@ -128,7 +125,7 @@ export function httpStatusError(status: number, path: string, attempts = 1, retr
 export function networkError(path: string, code: string | undefined, reason: string, attempts: number): PortableApiError {
   return new PortableApiError(
     `Could not reach Portable for GET ${withoutQuery(path)} after ${attempts} attempt(s): ${reason}; will try again on the next check`,
-    { kind: 'transient', path, ...(code === undefined ? {} : { code }) },
+    { kind: 'transient', path, code },
   );
 }
 
@@ -140,10 +137,9 @@ export function retryAfterTooLongError(path: string, status: number, retryAfterM
   );
 }
 
-export function malformedError(path: string, expected: string, snippet?: string): PortableApiError {
-  const seen = snippet === undefined ? '' : `; got ${snippet}`;
+export function malformedError(path: string, expected: string, snippet: string): PortableApiError {
   return new PortableApiError(
-    `Portable's answer to GET ${withoutQuery(path)} was not understood: expected ${expected}${seen}`,
+    `Portable's answer to GET ${withoutQuery(path)} was not understood: expected ${expected}; got ${snippet}`,
     { kind: 'malformed', path },
   );
 }

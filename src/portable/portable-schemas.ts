@@ -122,5 +122,5 @@ export function describeType(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return `a list of ${value.length}`;
   if (typeof value === 'object') return 'an object';
-  return typeof value === 'string' ? 'a string' : `a ${typeof value}`;
+  return `a ${typeof value}`;
 }

@@ -29,7 +29,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 export const realSleep: Sleep = async (ms, signal) => {
-  await delay(ms, undefined, signal === undefined ? {} : { signal });
+  await delay(ms, undefined, { signal });
 };
 
 /**
@@ -48,7 +48,7 @@ export function backoffDelayMs(retry: number, policy: RetryPolicy, random: () =>
  */
 export function parseRetryAfterMs(header: string | string[] | undefined, now: number): number | undefined {
   const value = (Array.isArray(header) ? header[0] : header)?.trim();
-  if (value === undefined || value === '') return undefined;
+  if (value === undefined) return undefined;
   if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
   // Every HTTP-date form starts with a day name; without this check Date.parse reads `-5` as a year.
   if (!/^[A-Za-z]{3}/.test(value)) return undefined;

@@ -97,6 +97,23 @@ describe('paging through run attempts', () => {
     expect(portable.simulator.requestLog()[0]?.url).toContain('limit=1000');
   });
 
+  it.each([
+    ['not a number', Number.NaN],
+    ['infinite', Number.POSITIVE_INFINITY],
+  ])('asks for the default 100 per page when the page size is %s', async (_name, pageSize) => {
+    seed(3);
+    await portable.client().listRunAttempts(FLOW, { pageSize });
+    expect(portable.simulator.requestLog()[0]?.url).toContain('limit=100&');
+  });
+
+  it('refuses a `since` that is not a moment, without spending a request', async () => {
+    seed(3);
+    await expect(portable.client().listRunAttempts(FLOW, { since: Number.NaN })).rejects.toThrow(
+      new TypeError('listRunAttempts: since must be epoch milliseconds, got NaN'),
+    );
+    expect(portable.simulator.requestCount()).toBe(0);
+  });
+
   it('reads a page of exactly the limit and then an empty page', async () => {
     seed(100);
     const result = await portable.client().listRunAttempts(FLOW, { pageSize: 100 });

@@ -142,15 +142,15 @@ describe('row counts', () => {
 
 describe('unusable and odd attempts', () => {
   it.each([
-    ['garbage', 'not a date'],
-    ['an impossible date', '2023-02-30T00:00:00Z'],
-    ['null', null],
-    ['missing', undefined],
-  ])('keeps a failed attempt whose createdAt is %s, stamped with the arrival of the answer, with an anomaly', (_name, createdAt) => {
+    ['garbage', 'not a date', '"not a date"'],
+    ['an impossible date', '2023-02-30T00:00:00Z', '"2023-02-30T00:00:00Z"'],
+    ['null', null, 'null'],
+    ['missing', undefined, 'null'],
+  ])('keeps a failed attempt whose createdAt is %s, stamped with the arrival of the answer, with an anomaly', (_name, createdAt, shown) => {
     const result = normaliseRunAttempt({ id: 5, createdAt, status: 'FAILED' }, FLOW, RECEIVED);
     expect(result.attempt).toMatchObject({ id: 5, state: 'failed', createdAt: RECEIVED, createdAtUnreadable: true });
     expect(result.anomalies).toEqual([
-      { kind: 'unreadable-timestamp', message: expect.stringMatching(/^attempt 5: createdAt .* is not a timestamp; judged by the time it was first seen$/) as string, attemptId: 5 },
+      { kind: 'unreadable-timestamp', message: `attempt 5: createdAt ${shown} is not a timestamp; judged by the time it was first seen`, attemptId: 5 },
     ]);
   });
 
@@ -165,6 +165,20 @@ describe('unusable and odd attempts', () => {
     expect(normaliseRunAttempt('hello', FLOW, RECEIVED, 0).anomalies).toEqual([
       { kind: 'unusable-attempt', message: 'item 0: expected a run attempt object, got a string; skipped' },
     ]);
+  });
+
+  it.each([
+    ['null', null, 1, 'item 1: expected a run attempt object, got null; skipped'],
+    ['a list', [{ id: 1 }], 2, 'item 2: expected a run attempt object, got a list of 1; skipped'],
+    ['an object without an id', { createdAt: CREATED, status: 'FAILED' }, 4, 'item 4: run attempt without an id; skipped'],
+  ])('skips %s, saying why', (_name, raw, index, message) => {
+    expect(normaliseRunAttempt(raw, FLOW, RECEIVED, index)).toEqual({ attempt: undefined, id: undefined, anomalies: [{ kind: 'unusable-attempt', message }] });
+  });
+
+  it('treats an empty completedAt as absent, without an anomaly', () => {
+    const attempt = attemptOf({ status: 'FAILED', completedAt: '' });
+    expect(attempt.completedAt).toBeNull();
+    expect(attempt.anomalies).toEqual([]);
   });
 
   it('keeps an attempt whose trigger has the wrong type, dropping only that field', () => {
@@ -183,8 +197,19 @@ describe('unusable and odd attempts', () => {
   it('uses the requested flow id, reporting a different `flow`', () => {
     const result = normalise({ flow: 1234, status: 'NONE' });
     expect(result.attempt?.flowId).toBe(FLOW);
-    expect(messages(result.anomalies)).toEqual([`attempt 1: flow 1234 differs from the requested flow ${FLOW}; using ${FLOW}`]);
+    expect(result.anomalies).toEqual([
+      { kind: 'inconsistent', message: `attempt 1: flow 1234 differs from the requested flow ${FLOW}; using ${FLOW}`, attemptId: 1 },
+    ]);
     expect(normalise({ flow: FLOW, status: 'NONE' }).anomalies).toEqual([]);
+    expect(normalise({ flow: null, status: 'NONE' }).anomalies).toEqual([]);
+  });
+
+  it('uses the requested flow id, reporting a `flow` that is not an id', () => {
+    const result = normalise({ flow: 'eventbrite', status: 'NONE' });
+    expect(result.attempt?.flowId).toBe(FLOW);
+    expect(result.anomalies).toEqual([
+      { kind: 'inconsistent', message: `attempt 1: flow "eventbrite" is not an id; using ${FLOW} from the request`, attemptId: 1 },
+    ]);
   });
 
   it('accepts a quoted numeric id', () => {

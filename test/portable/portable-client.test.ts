@@ -19,7 +19,7 @@ describe('Portable client against the simulator', () => {
 
     expect(result.requests).toBe(1);
     expect(result.anomalies).toEqual([]);
-    expect(result.attempts).toEqual<RunAttempt[]>([
+    expect(result.attempts).toStrictEqual<RunAttempt[]>([
       {
         id: 658423,
         flowId: 689422,

@@ -8,6 +8,7 @@ describe('parseRetryAfterMs', () => {
     ['delta-seconds', '120', 120_000],
     ['zero', '0', 0],
     ['fractional seconds', '1.5', 1500],
+    ['two decimals', '1.25', 1250],
     ['padded', ' 7 ', 7000],
     ['an HTTP-date ahead', 'Wed, 21 Oct 2026 07:28:30 GMT', 30_000],
     ['an HTTP-date already past', 'Wed, 21 Oct 2026 07:00:00 GMT', 0],
@@ -21,6 +22,10 @@ describe('parseRetryAfterMs', () => {
     ['empty', ''],
     ['negative', '-5'],
     ['nonsense', 'soon'],
+    ['seconds with a unit', '10s'],
+    ['blank', '   '],
+    ['a date without its day name', '21 Oct 2026 07:28:30 GMT'],
+    ['a date with a one-letter day', 'W, 21 Oct 2026 07:28:30 GMT'],
   ])('ignores a header that is %s', (_name, header) => {
     expect(parseRetryAfterMs(header, NOW)).toBeUndefined();
   });
