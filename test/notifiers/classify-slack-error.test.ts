@@ -1,8 +1,8 @@
 import { IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
 import { describe, expect, it } from 'vitest';
-import { NotifierError } from '../../src/notifiers/notifier.ts';
 import { classifySlackError } from '../../src/notifiers/slack/classify-slack-error.ts';
 import { parseRetryAfter } from '../../src/notifiers/slack/slack-notifier.ts';
+import { expectClassified } from './expect-classified.ts';
 
 const WHO = 'Slack webhook for notifier "oncall"';
 
@@ -152,14 +152,7 @@ describe('classifySlackError', () => {
     'classifies $name',
     ({ error, retryAfterMs, message, retryable, status, code }) => {
       const context = retryAfterMs === undefined ? { notifierName: 'oncall' } : { notifierName: 'oncall', retryAfterMs };
-      const classified = classifySlackError(error, context);
-      expect(classified).toBeInstanceOf(NotifierError);
-      expect(classified.message).toBe(message);
-      expect({ retryable: classified.retryable, status: classified.status, code: classified.code }).toEqual({
-        retryable,
-        status,
-        code,
-      });
+      expectClassified(classifySlackError(error, context), { message, retryable, status, code });
     },
   );
 });

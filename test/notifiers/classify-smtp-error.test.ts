@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifySmtpError, partialRejectionError } from '../../src/notifiers/email/classify-smtp-error.ts';
-import { NotifierError } from '../../src/notifiers/notifier.ts';
+import { expectClassified } from './expect-classified.ts';
 
 const CONTEXT = { notifierName: 'team-mail', server: 'mail.example.test:587', secrets: ['hunter2', 'hunter%32'] };
 const WHO = 'email notifier "team-mail"';
@@ -164,14 +164,7 @@ const failures: ClassifyCase[] = [
 
 describe('classifySmtpError', () => {
   it.each([...replies, ...failures])('classifies $name', ({ error, message, retryable, status, code }) => {
-    const classified = classifySmtpError(error, CONTEXT);
-    expect(classified).toBeInstanceOf(NotifierError);
-    expect(classified.message).toBe(message);
-    expect({ retryable: classified.retryable, status: classified.status, code: classified.code }).toEqual({
-      retryable,
-      status,
-      code,
-    });
+    expectClassified(classifySmtpError(error, CONTEXT), { message, retryable, status, code });
   });
 
   it('keeps a reply of 200 characters and cuts a longer one', () => {
