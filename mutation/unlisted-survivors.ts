@@ -3,7 +3,7 @@
  * mutation/README.md does not list as equivalent, and exits 1 when there is one. A listed mutant is a table row
  * whose first cell is `file:line` and whose second cell begins with the mutator's name.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 interface ReportMutant {
   mutatorName: string;
@@ -12,7 +12,12 @@ interface ReportMutant {
   location: { start: { line: number } };
 }
 
-const report = JSON.parse(readFileSync(new URL('report.json', import.meta.url), 'utf8')) as { files: Record<string, { mutants: ReportMutant[] }> };
+const reportUrl = new URL('report.json', import.meta.url);
+if (!existsSync(reportUrl)) {
+  console.error('mutation/report.json is missing: run `npm run mutate` first (it writes the report; it is not committed)');
+  process.exit(2);
+}
+const report = JSON.parse(readFileSync(reportUrl, 'utf8')) as { files: Record<string, { mutants: ReportMutant[] }> };
 const readme = readFileSync(new URL('README.md', import.meta.url), 'utf8');
 
 const listed = new Set<string>();
