@@ -63,6 +63,20 @@ export interface Alert {
   detectedAt: number;
 }
 
+/**
+ * Whether the alert is about one flow. Account- and installation-wide alerts carry a flow only because every alert
+ * does (the one whose check noticed, or a stand-in with id 0), and a test alert is about no flow: nothing a person
+ * reads about them names a flow, its id or its link.
+ */
+export function isAboutFlow(alert: Alert): boolean {
+  return alert.kind !== 'test' && (alert.monitor?.scope ?? 'flow') === 'flow';
+}
+
+/** What `portable-watch test-alert` sends: about no flow (the id is a stand-in no medium shows), changing nothing. */
+export function testMessage(now: number): Alert {
+  return { key: `test-${now}`, kind: 'test', flow: { id: 0, name: 'portable-watch test message' }, detectedAt: now };
+}
+
 export const ALERT_TITLES: Record<AlertKind, string> = {
   failed: 'FAILED',
   stalled: 'STALLED',

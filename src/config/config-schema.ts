@@ -59,7 +59,10 @@ const defaultsSchema = closedObject({
   pollEvery: pollEvery.prefault('1m'),
   /** A run RUNNING or PENDING for longer than this is "stalled". Default 2h, more than 0. */
   maxRuntime: maxRuntime.prefault('2h'),
-  /** How far back the first check of a flow looks; 0 = only runs that start later. Default 24h. */
+  /**
+   * How far back the first check of a flow looks; it alerts only what is wrong then (the latest run failed, a run
+   * past maxRuntime), not failures a later success already ended. 0 = only runs that start later. Default 24h.
+   */
   backfill: backfill.prefault('24h'),
   /**
    * Names of notifiers (under `notifiers:`) that get this flow's alerts. Default none, yet every flow must

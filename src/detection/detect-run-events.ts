@@ -1,6 +1,6 @@
 import type { Alert, AlertAttempt } from '../alerts/alert.ts';
 import { isFinished, type RunAttempt } from '../portable/run-attempt.ts';
-import type { FlowState, KnownAttempt, RunIncident } from './flow-state.ts';
+import type { FlowState, KnownAttempt, LastFailure, RunIncident } from './flow-state.ts';
 
 /**
  * Detection is pure: (settings, attempts, previous state, now) → alerts and the next state. No clock, no I/O,
@@ -79,9 +79,12 @@ export function detectRunEvents(input: {
   const known: Record<string, KnownAttempt> = {};
   const answered = new Set<string>();
   let incident = state.incident;
+  let lastFailure = state.lastFailure;
 
-  // Oldest first, so a failure followed by a success in one batch reads as failed, then recovered.
+  // Oldest first, so a failure followed by a success in one batch reads as failed, then recovered (after the first
+  // check: on the first, what came right before watching began is settled history, not news).
   const attempts = [...input.attempts].sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
+  const settled = state.checkpoint === null ? settledBeforeWatching(attempts) : new Set<number>();
   for (const attempt of attempts) {
     const id = String(attempt.id);
     answered.add(id);
@@ -92,7 +95,8 @@ export function detectRunEvents(input: {
     // `backfill` bounds finished history only: a run unfinished when watching begins is followed whatever its age.
     // History still inside the next check's window is remembered as handled, or that check would alert it.
     const history = previous === undefined && finished && createdAt < freshStart;
-    const alreadyFinished = history || (previous !== undefined && isFinished(previous));
+    const alreadyFinished = history || settled.has(attempt.id) || (previous !== undefined && isFinished(previous));
+    if (attempt.state === 'failed' && !history) lastFailure = laterFailure(lastFailure, attempt);
     let stalledAlerted = previous?.stalledAlerted ?? false;
     const judged = { ...attempt, createdAt };
 
@@ -134,7 +138,31 @@ export function detectRunEvents(input: {
     else alerts.push(lostTrackAlert(flow, Number(id), previous, now, 'no longer reported by Portable'));
   }
 
-  return { alerts, state: { ...state, checkpoint: input.checkpoint, known, incident } };
+  return { alerts, state: { ...state, checkpoint: input.checkpoint, known, incident, lastFailure } };
+}
+
+/**
+ * A first check reports what is wrong now, not what had already come right before watching began: every finished
+ * attempt up to the latest success is read as handled, and of the failures after it only the latest is alerted.
+ * Unfinished attempts are judged as always (a run hung past maxRuntime is wrong now, whatever succeeded since), and
+ * so is an unknown outcome after the latest success. `attempts` are sorted oldest first.
+ */
+function settledBeforeWatching(attempts: readonly RunAttempt[]): Set<number> {
+  const lastSuccess = attempts.findLastIndex((attempt) => attempt.state === 'succeeded');
+  const lastFailure = attempts.findLastIndex((attempt) => attempt.state === 'failed');
+  const settled = new Set<number>();
+  attempts.forEach((attempt, index) => {
+    if (!isFinished(attempt)) return;
+    if (index <= lastSuccess || (attempt.state === 'failed' && index !== lastFailure)) settled.add(attempt.id);
+  });
+  return settled;
+}
+
+/** The later of two failures, by when each ended (or began, when Portable gave no end). */
+function laterFailure(current: LastFailure | null, attempt: RunAttempt): LastFailure {
+  const candidate = { attemptId: attempt.id, at: attempt.completedAt ?? attempt.createdAt };
+  if (current === null || candidate.at > current.at || (candidate.at === current.at && candidate.attemptId > current.attemptId)) return candidate;
+  return current;
 }
 
 /** The first failure of an incident is what a recovery refers to; later ones do not move it. */

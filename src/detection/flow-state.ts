@@ -20,6 +20,11 @@ export interface FlowState {
   known: Record<string, KnownAttempt>;
   /** An open failed/stalled incident, ended by the next SUCCEEDED attempt (a "recovered" alert). */
   incident: RunIncident | null;
+  /**
+   * The latest FAILED attempt seen, alerted or not: a first check reads failures that had recovered before
+   * watching began without alerting them, and `status` still shows them. Null until one is seen.
+   */
+  lastFailure: LastFailure | null;
   /** The flow cannot be checked; opened and closed by monitor-error / monitor-recovered alerts. */
   monitor: MonitorIncident | null;
   /** Alerts raised so far; makes each monitor incident's alert key unique and deterministic. */
@@ -48,6 +53,12 @@ export interface RunIncident {
   since: number;
 }
 
+export interface LastFailure {
+  attemptId: number;
+  /** Epoch ms when it ended (when it began, if Portable gave no end). */
+  at: number;
+}
+
 export interface MonitorIncident {
   problem: MonitorProblem;
   message: string;
@@ -64,6 +75,7 @@ export function initialFlowState(): FlowState {
     checkpoint: null,
     known: {},
     incident: null,
+    lastFailure: null,
     monitor: null,
     monitorIncidents: 0,
     failingSince: null,

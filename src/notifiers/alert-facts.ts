@@ -1,4 +1,4 @@
-import { ALERT_TITLES, type Alert, type AlertAttempt, type MonitorProblem } from '../alerts/alert.ts';
+import { ALERT_TITLES, isAboutFlow, type Alert, type AlertAttempt, type MonitorProblem } from '../alerts/alert.ts';
 import type { ResourceCounts } from '../portable/run-attempt.ts';
 
 /**
@@ -24,24 +24,41 @@ const MONITOR_PROBLEMS: Record<MonitorProblem, string> = {
 /** Problems announced once, as a notice with its own words, rather than as an incident that later recovers. */
 const NOTICES: ReadonlySet<MonitorProblem> = new Set(['lost-track', 'state-lost']);
 
-/** `FAILED: Events to Snowflake`. */
+/**
+ * What an account-wide alert (a rejected token) is titled. One Portable account per installation today; with
+ * several, each would go by its configured name here.
+ */
+export const ACCOUNT_NAME = 'Portable account';
+
+/** Whom the alert is about: the flow, the Portable account, or portable-watch itself. */
+export function alertSubject(alert: Alert): string {
+  if (alert.monitor?.scope === 'account') return ACCOUNT_NAME;
+  if (alert.monitor?.scope === 'installation') return 'portable-watch';
+  return alert.flow.name;
+}
+
+/** `FAILED: Events to Snowflake`; `MONITOR ERROR: Portable account`. */
 export function alertHeadline(alert: Alert): string {
-  return `${ALERT_TITLES[alert.kind]}: ${alert.flow.name}`;
+  return `${ALERT_TITLES[alert.kind]}: ${alertSubject(alert)}`;
+}
+
+/** ` (flow 689422)` after the headline of an alert about a flow; empty for any other. */
+export function flowIdNote(alert: Alert): string {
+  return isAboutFlow(alert) ? ` (flow ${alert.flow.id})` : '';
 }
 
 /** One line that stands on its own, for notification previews and the console's first line. */
 export function alertSummary(alert: Alert): string {
   const attempt = alert.attempt ? ` — attempt ${alert.attempt.id}` : '';
   const test = alert.kind === 'test' ? ' — a test alert, nothing is wrong' : '';
-  const flow = alert.monitor?.scope === 'installation' ? '' : ` (flow ${alert.flow.id})`;
-  return `${alertHeadline(alert)}${flow}${attempt}${test}`;
+  return `${alertHeadline(alert)}${flowIdNote(alert)}${attempt}${test}`;
 }
 
 /** What happened, as a sentence a person reads first. */
 export function alertSentence(alert: Alert): string {
   const { flow, attempt } = alert;
   const subject = attempt ? `Attempt ${attempt.id} of ${flow.name}` : flow.name;
-  const checked = alert.monitor?.scope === 'account' ? 'the Portable account' : flow.name;
+  const checked = alert.monitor?.scope === 'account' ? `the ${ACCOUNT_NAME}` : flow.name;
   if (alert.monitor !== undefined && NOTICES.has(alert.monitor.problem)) return `${capitalise(alert.monitor.message)}.`;
   switch (alert.kind) {
     case 'failed':
@@ -64,21 +81,24 @@ export function alertSentence(alert: Alert): string {
     case 'monitor-recovered':
       return `portable-watch can check ${checked} again.`;
     case 'test':
-      return `This is a test alert sent by portable-watch test-alert; nothing is wrong with ${flow.name}.`;
+      return 'This is a test alert sent by portable-watch test-alert; nothing is wrong.';
   }
 }
 
-/** The monitor error's own text, shown as details; undefined when empty or already the sentence (a notice). */
+/**
+ * The monitor error's own text, shown as details; undefined when empty or already the sentence (a notice), and
+ * for a recovery: the error's text says how to fix it (check the token, the flow id), advice that is done with.
+ */
 export function monitorDetails(alert: Alert): string | undefined {
   const monitor = alert.monitor;
+  if (alert.kind === 'monitor-recovered') return undefined;
   if (monitor === undefined || monitor.message === '' || NOTICES.has(monitor.problem)) return undefined;
   return monitor.message;
 }
 
 /** The label/value pairs shown for an alert: only those that are known for it, most important first. */
 export function alertFacts(alert: Alert): AlertFact[] {
-  // An alert about the whole installation (Redis lost its state) names no flow.
-  const facts: AlertFact[] = alert.monitor?.scope === 'installation' ? [] : [{ label: 'Flow', value: `${alert.flow.name} (${alert.flow.id})` }];
+  const facts: AlertFact[] = isAboutFlow(alert) ? [{ label: 'Flow', value: `${alert.flow.name} (${alert.flow.id})` }] : [];
   if (alert.attempt) facts.push(...attemptFacts(alert.attempt));
   if (alert.maxRuntimeMs !== undefined) facts.push({ label: 'Max runtime', value: formatDuration(alert.maxRuntimeMs) });
   if (alert.resolves) {
@@ -126,9 +146,9 @@ function describeProblem(problem: MonitorProblem | undefined): string {
   return problem === undefined ? 'unknown problem' : MONITOR_PROBLEMS[problem];
 }
 
-/** The flow's page in Portable, only when it is an http(s) URL: anything else is not worth a click. */
+/** The flow's page in Portable, only for an alert about it and an http(s) URL: anything else is not worth a click. */
 export function flowLink(alert: Alert): string | undefined {
-  if (alert.flow.url === undefined) return undefined;
+  if (alert.flow.url === undefined || !isAboutFlow(alert)) return undefined;
   try {
     const url = new URL(alert.flow.url);
     return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;

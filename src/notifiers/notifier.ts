@@ -34,7 +34,9 @@ export interface NotifierErrorDetails {
 /**
  * The only error a notifier throws. Built from a few safe fields of the underlying error and never given it
  * as `cause`: errors from fetch and nodemailer can carry the webhook URL or SMTP credentials, and this one is
- * logged and stored with the failed job.
+ * logged and stored with the failed job. Its message says what failed and, when a person must act, what to do;
+ * never that the alert will be retried: whether it is belongs to the caller (the notification job retries,
+ * `test-alert` does not), which reads `retryable`.
  */
 export class NotifierError extends Error {
   override readonly name = 'NotifierError';
@@ -78,13 +80,13 @@ export function interruptedSendError(
   timeoutMs: number,
 ): NotifierError | undefined {
   if (deadline.cancelled()) {
-    return new NotifierError(`${what} was cancelled before it finished (shutting down?); it will be retried`, {
+    return new NotifierError(`${what} was cancelled before it finished (shutting down?)`, {
       retryable: true,
       code: 'cancelled',
     });
   }
   if (deadline.timedOut()) {
-    return new NotifierError(`${what} did not finish within ${timeoutMs / 1000}s; it will be retried`, {
+    return new NotifierError(`${what} did not finish within ${timeoutMs / 1000}s`, {
       retryable: true,
       code: 'timeout',
     });

@@ -1,6 +1,8 @@
 /**
  * The one error the Portable client throws. Every failure is classified here, once, into "retry later"
- * (`retryable: true`) or "a person must act" (`retryable: false`), with a message that says what to do.
+ * (`retryable: true`) or "a person must act" (`retryable: false`), with a message that says what failed and, when a
+ * person must act, what to do. No message promises another try: the worker checks again on its schedule, a
+ * one-off `check` does not, and each caller says so itself.
  *
  * Hazard: got's errors carry the request options, headers and all, as enumerable properties. This class
  * never keeps a got error (not even as `cause`); it copies only a name, a code, a status and the URL path,
@@ -103,7 +105,7 @@ export function httpStatusError(status: number, path: string, attempts = 1, retr
   }
   if (isRetryableStatus(status)) {
     return new PortableApiError(
-      `Portable answered ${status} for ${request} after ${attempts} attempt(s); will try again on the next check`,
+      `Portable answered ${status} for ${request} after ${attempts} attempt(s)`,
       { kind: 'transient', status, path, retryAfterMs },
     );
   }
@@ -124,7 +126,7 @@ export function httpStatusError(status: number, path: string, attempts = 1, retr
 /** A timeout or connection failure that outlived our retries. `reason` is a short, token-free description. */
 export function networkError(path: string, code: string | undefined, reason: string, attempts: number): PortableApiError {
   return new PortableApiError(
-    `Could not reach Portable for GET ${withoutQuery(path)} after ${attempts} attempt(s): ${reason}; will try again on the next check`,
+    `Could not reach Portable for GET ${withoutQuery(path)} after ${attempts} attempt(s): ${reason}`,
     { kind: 'transient', path, code },
   );
 }
@@ -132,7 +134,7 @@ export function networkError(path: string, code: string | undefined, reason: str
 export function retryAfterTooLongError(path: string, status: number, retryAfterMs: number, maxRetryAfterMs: number): PortableApiError {
   const seconds = Math.ceil(retryAfterMs / 1000);
   return new PortableApiError(
-    `Portable asked us to wait ${seconds}s (Retry-After on ${status}) before GET ${withoutQuery(path)}, longer than the ${Math.round(maxRetryAfterMs / 1000)}s this client waits; giving up until the next check`,
+    `Portable asked us to wait ${seconds}s (Retry-After on ${status}) before GET ${withoutQuery(path)}, longer than the ${Math.round(maxRetryAfterMs / 1000)}s this client waits`,
     { kind: 'transient', status, path, retryAfterMs },
   );
 }

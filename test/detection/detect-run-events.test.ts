@@ -55,14 +55,19 @@ describe('detectRunEvents on a first check', () => {
     { name: 'a failure older than backfill is history', attempts: [attempt(1, 'failed', 25 * HOUR)], keys: [] },
     { name: 'a failure exactly backfill old is still inside it', attempts: [attempt(1, 'failed', 24 * HOUR)], keys: ['f689422-a1-failed'] },
     {
-      name: 'attempts created in the same millisecond are read in id order',
+      name: 'of failures created in the same millisecond, the one with the higher id is the latest',
       attempts: [attempt(3, 'failed', HOUR), attempt(2, 'failed', HOUR)],
-      keys: ['f689422-a2-failed', 'f689422-a3-failed'],
+      keys: ['f689422-a3-failed'],
     },
     {
-      name: 'a success created in the same millisecond as the failure, but later, ends it',
+      name: 'a success created in the same millisecond as the failure, but with a higher id, came after it',
       attempts: [attempt(5, 'succeeded', HOUR), attempt(4, 'failed', HOUR)],
-      keys: ['f689422-a4-failed', 'f689422-a5-recovered'],
+      keys: [],
+    },
+    {
+      name: 'a failure created in the same millisecond as a success, but with a higher id, is wrong now',
+      attempts: [attempt(4, 'succeeded', HOUR), attempt(5, 'failed', HOUR)],
+      keys: ['f689422-a5-failed'],
     },
     {
       name: 'a run first seen unfinished after the 7 days it would be followed is alerted stalled, not lost track of',
@@ -74,18 +79,49 @@ describe('detectRunEvents on a first check', () => {
     { name: 'a pending run past maxRuntime is stalled', attempts: [attempt(1, 'pending', 3 * HOUR)], keys: ['f689422-a1-stalled'] },
     { name: 'a run within maxRuntime is fine', attempts: [attempt(1, 'running', HOUR)], keys: [] },
     { name: 'exactly maxRuntime is not yet stalled', attempts: [attempt(1, 'running', 2 * HOUR)], keys: [] },
+    // A first check reports what is wrong now: history that recovered before watching began is not news.
+    { name: 'a failure already followed by a success is history', attempts: [attempt(2, 'succeeded', HOUR), attempt(1, 'failed', 3 * HOUR)], keys: [] },
     {
-      name: 'failure then success in one batch: failed, then recovered',
-      attempts: [attempt(2, 'succeeded', HOUR), attempt(1, 'failed', 3 * HOUR)],
-      keys: ['f689422-a1-failed', 'f689422-a2-recovered'],
-    },
-    {
-      name: 'sendOnResolved false: no recovered',
-      attempts: [attempt(1, 'failed', 3 * HOUR), attempt(2, 'succeeded', HOUR)],
-      settings: { sendOnResolved: false },
-      keys: ['f689422-a1-failed'],
+      name: 'several failures, then a success: nothing',
+      attempts: [attempt(1, 'failed', 5 * HOUR), attempt(2, 'failed', 4 * HOUR), attempt(3, 'failed', 3 * HOUR), attempt(4, 'succeeded', HOUR)],
+      keys: [],
     },
     { name: 'success then failure: failed only', attempts: [attempt(1, 'succeeded', 3 * HOUR), attempt(2, 'failed', HOUR)], keys: ['f689422-a2-failed'] },
+    {
+      name: 'several failures in a row: one alert, for the latest',
+      attempts: [attempt(1, 'failed', 5 * HOUR), attempt(2, 'succeeded', 4 * HOUR), attempt(3, 'failed', 3 * HOUR), attempt(4, 'failed', 2 * HOUR)],
+      keys: ['f689422-a4-failed'],
+    },
+    {
+      name: 'a failure older than backfill does not count as the latest; the one inside it does',
+      attempts: [attempt(1, 'failed', 25 * HOUR), attempt(2, 'failed', HOUR)],
+      keys: ['f689422-a2-failed'],
+    },
+    {
+      name: 'a failed run, then one running past maxRuntime: both are wrong now',
+      attempts: [attempt(1, 'failed', 4 * HOUR), attempt(2, 'running', 3 * HOUR)],
+      keys: ['f689422-a1-failed', 'f689422-a2-stalled'],
+    },
+    {
+      name: 'a failure, a success, then a run past maxRuntime: only the stall',
+      attempts: [attempt(1, 'failed', 5 * HOUR), attempt(2, 'succeeded', 4 * HOUR), attempt(3, 'running', 3 * HOUR)],
+      keys: ['f689422-a3-stalled'],
+    },
+    {
+      name: 'a run hung past maxRuntime is stalled even when a later run succeeded',
+      attempts: [attempt(1, 'running', 5 * HOUR), attempt(2, 'succeeded', HOUR)],
+      keys: ['f689422-a1-stalled'],
+    },
+    {
+      name: 'a cancelled run after a failure settles nothing: the failure is still the latest outcome',
+      attempts: [attempt(1, 'failed', 3 * HOUR), attempt(2, 'ended', HOUR)],
+      keys: ['f689422-a1-failed'],
+    },
+    {
+      name: 'an unknown outcome before the latest success is history',
+      attempts: [attempt(1, 'unrecognised', 3 * HOUR, { unrecognised: 'disposition "cancelled"' }), attempt(2, 'succeeded', HOUR)],
+      keys: [],
+    },
     { name: 'ended (cancelled) alerts nothing', attempts: [attempt(1, 'ended', HOUR)], keys: [] },
     { name: 'a state it cannot read, maybe unfinished, past maxRuntime is stalled', attempts: [attempt(1, 'unknown', 5 * HOUR)], keys: ['f689422-a1-stalled'] },
     { name: 'a state it cannot read within maxRuntime is fine', attempts: [attempt(1, 'unknown', HOUR)], keys: [] },
@@ -106,6 +142,52 @@ describe('detectRunEvents on a first check', () => {
   it.each(cases)('$name', ({ attempts, settings: override, keys }) => {
     const result = detectRunEvents({ flow, settings: { ...settings, ...override }, attempts, state: initialFlowState(), now: NOW, checkpoint: NOW });
     expect(result.alerts.map((alert) => alert.key)).toEqual(keys);
+  });
+});
+
+describe('detectRunEvents: what a first check leaves behind', () => {
+  const first = (attempts: RunAttempt[], s = settings) => detectRunEvents({ flow, settings: s, attempts, state: initialFlowState(), now: NOW, checkpoint: NOW });
+
+  it('opens no incident for a failure that had recovered, but records it as the last failure', () => {
+    const { alerts, state } = first([attempt(1, 'failed', 3 * HOUR), attempt(2, 'failed', 2 * HOUR), attempt(3, 'succeeded', HOUR)]);
+    expect(alerts).toEqual([]);
+    expect(state.incident).toBeNull();
+    expect(state.lastFailure).toEqual({ attemptId: 2, at: NOW - 2 * HOUR + 5 * MIN });
+  });
+
+  it('the incident of the failure it alerts refers to that attempt, and a later success recovers it', () => {
+    const opened = first([attempt(1, 'failed', 3 * HOUR), attempt(2, 'failed', 2 * HOUR)]);
+    expect(opened.state.incident).toMatchObject({ kind: 'failed', attemptId: 2 });
+    const { keys, state } = story([{ at: NOW + MIN, attempts: [attempt(3, 'succeeded', -30_000)] }], opened.state);
+    expect(keys).toEqual([['f689422-a3-recovered']]);
+    expect(state.incident).toBeNull();
+  });
+
+  it('a success on a first check does not end the stall of a run still hung; that run succeeding later does', () => {
+    const hung = attempt(1, 'running', 5 * HOUR);
+    const opened = first([hung, attempt(2, 'succeeded', HOUR)]);
+    expect(opened.state.incident).toMatchObject({ kind: 'stalled', attemptId: 1 });
+    const { keys } = story([{ at: NOW + MIN, attempts: [{ ...hung, state: 'succeeded', completedAt: NOW }] }], opened.state);
+    expect(keys).toEqual([['f689422-a1-recovered']]);
+  });
+
+  it('records no failure older than backfill, and never moves the last failure back to an older one', () => {
+    expect(first([attempt(1, 'failed', 25 * HOUR)]).state.lastFailure).toBeNull();
+    const { state } = story([
+      { at: NOW, attempts: [attempt(1, 'failed', 30 * MIN), attempt(2, 'running', HOUR)] },
+      { at: NOW + MIN, attempts: [attempt(3, 'failed', -30_000)] },
+      // The open attempt 2 widens the window back over attempt 1, which is read again.
+      { at: NOW + 2 * MIN, attempts: [attempt(1, 'failed', 30 * MIN), attempt(2, 'running', HOUR), attempt(3, 'failed', -30_000)] },
+    ]);
+    expect(state.lastFailure).toEqual({ attemptId: 3, at: NOW + 30_000 + 5 * MIN });
+  });
+
+  it('after the first check, a failure and a success in one answer are both announced, as before', () => {
+    const opened = first([attempt(1, 'succeeded', HOUR)]);
+    const later = story([{ at: NOW + 10 * MIN, attempts: [attempt(2, 'failed', -MIN), attempt(3, 'succeeded', -2 * MIN)] }], opened.state);
+    expect(later.keys).toEqual([['f689422-a2-failed', 'f689422-a3-recovered']]);
+    const quiet = story([{ at: NOW + 10 * MIN, attempts: [attempt(2, 'failed', -MIN), attempt(3, 'succeeded', -2 * MIN)] }], opened.state, { ...settings, sendOnResolved: false });
+    expect(quiet.keys).toEqual([['f689422-a2-failed']]);
   });
 });
 

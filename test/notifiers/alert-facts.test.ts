@@ -11,6 +11,7 @@ import {
   oneLine,
 } from '../../src/notifiers/alert-facts.ts';
 import {
+  accountRecoveredAlert,
   attempt,
   failedAlert,
   HOUR,
@@ -112,6 +113,7 @@ describe('monitorDetails', () => {
       undefined,
     ],
     ['a notice, whose message is already the sentence', lostTrackAlert(), undefined],
+    ['a recovery, whose error\'s advice on fixing it is done with', accountRecoveredAlert(), undefined],
     ['a run alert', failedAlert(), undefined],
   ])('gives the details of %s', (_name, alert, details) => {
     expect(monitorDetails(alert)).toBe(details);

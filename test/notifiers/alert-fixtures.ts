@@ -1,4 +1,4 @@
-import type { Alert, AlertAttempt } from '../../src/alerts/alert.ts';
+import { testMessage, type Alert, type AlertAttempt } from '../../src/alerts/alert.ts';
 
 /** 2026-11-29 07:47:48 UTC */
 export const STARTED_AT = Date.UTC(2026, 10, 29, 7, 47, 48);
@@ -71,8 +71,28 @@ export function monitorRecoveredAlert(): Alert {
   return { ...monitorErrorAlert(), key: '689422:monitor-recovered', kind: 'monitor-recovered' };
 }
 
+/** What `portable-watch test-alert` sends. */
 export function testAlert(): Alert {
-  return { ...flowOnlyAlert(), key: 'test:689422', kind: 'test' };
+  return testMessage(STARTED_AT + HOUR + 6 * MINUTE);
+}
+
+/** Portable rejected the token: one alert for the account, carrying the flow whose check noticed, as a check sends it. */
+export function accountErrorAlert(): Alert {
+  return {
+    ...flowOnlyAlert(),
+    key: 'account-m1-monitor-error',
+    kind: 'monitor-error',
+    monitor: {
+      problem: 'unauthorized',
+      message: 'Portable rejected the API token (401) for GET /v2/flows/689422/run: check PORTABLE_API_TOKEN — tokens are made and revoked in the Portable app',
+      since: STARTED_AT,
+      scope: 'account',
+    },
+  };
+}
+
+export function accountRecoveredAlert(): Alert {
+  return { ...accountErrorAlert(), key: 'account-m1-monitor-recovered', kind: 'monitor-recovered' };
 }
 
 /** A one-off notice about the whole installation, as the worker sends it after Redis lost its state. */

@@ -30,7 +30,7 @@ const httpCases: ClassifyCase[] = [
     name: 'a rate limit with Retry-After, in whole seconds rounded up',
     error: new IncomingWebhookHTTPError(429, 'Too Many Requests', 'rate_limited'),
     retryAfterMs: 1500,
-    message: `${WHO} is rate limited by Slack (429); it asked us to wait for 2s and the alert will be retried`,
+    message: `${WHO} is rate limited by Slack (429); it asked us to wait for 2s`,
     retryable: true,
     status: 429,
     code: 'rate_limited',
@@ -38,7 +38,7 @@ const httpCases: ClassifyCase[] = [
   {
     name: 'a rate limit without Retry-After',
     error: new IncomingWebhookHTTPError(429, 'Too Many Requests', 'rate_limited'),
-    message: `${WHO} is rate limited by Slack (429); it asked us to wait and the alert will be retried`,
+    message: `${WHO} is rate limited by Slack (429); it asked us to wait`,
     retryable: true,
     status: 429,
     code: 'rate_limited',
@@ -46,14 +46,14 @@ const httpCases: ClassifyCase[] = [
   {
     name: 'a server error with a proxy page instead of a Slack error word',
     error: new IncomingWebhookHTTPError(502, 'Bad Gateway', '<html><body>Bad gateway</body></html>'),
-    message: `${WHO} got a server error from Slack (502); the alert will be retried`,
+    message: `${WHO} got a server error from Slack (502)`,
     retryable: true,
     status: 502,
   },
   {
     name: 'a request timeout (408)',
     error: new IncomingWebhookHTTPError(408, 'Request Timeout', 'request_timeout'),
-    message: `${WHO} got a server error from Slack (408 request_timeout); the alert will be retried`,
+    message: `${WHO} got a server error from Slack (408 request_timeout)`,
     retryable: true,
     status: 408,
     code: 'request_timeout',
@@ -102,27 +102,27 @@ const requestCases: ClassifyCase[] = [
   {
     name: 'a refused connection',
     error: new IncomingWebhookRequestError(fetchFailure(socketError('ECONNREFUSED'))),
-    message: `could not reach the ${WHO} (ECONNREFUSED); the alert will be retried`,
+    message: `could not reach the ${WHO} (ECONNREFUSED)`,
     retryable: true,
     code: 'ECONNREFUSED',
   },
   {
     name: 'a socket error code on the error itself rather than on its cause',
     error: new IncomingWebhookRequestError(socketError('ECONNRESET')),
-    message: `could not reach the ${WHO} (ECONNRESET); the alert will be retried`,
+    message: `could not reach the ${WHO} (ECONNRESET)`,
     retryable: true,
     code: 'ECONNRESET',
   },
   {
     name: 'a failure without cause or code',
     error: new IncomingWebhookRequestError(new Error('socket hang up')),
-    message: `could not reach the ${WHO} (Error); the alert will be retried`,
+    message: `could not reach the ${WHO} (Error)`,
     retryable: true,
   },
   ...[42, 'ECONNREFUSED 10.0.0.5:443', 'connect ECONNREFUSED', 'E'].map((code) => ({
     name: `a socket error whose code is not a plain code (${String(code)})`,
     error: new IncomingWebhookRequestError(fetchFailure(socketError(code))),
-    message: `could not reach the ${WHO} (TypeError); the alert will be retried`,
+    message: `could not reach the ${WHO} (TypeError)`,
     retryable: true,
   })),
 ];
@@ -131,7 +131,7 @@ const unexpectedCases: ClassifyCase[] = [
   {
     name: 'an error the library does not wrap',
     error: new RangeError('Invalid array length'),
-    message: `sending to the ${WHO} failed unexpectedly (RangeError); it will be retried`,
+    message: `sending to the ${WHO} failed unexpectedly (RangeError)`,
     retryable: true,
   },
   ...[
@@ -142,7 +142,7 @@ const unexpectedCases: ClassifyCase[] = [
   ].map(({ name, error }) => ({
     name,
     error,
-    message: `sending to the ${WHO} failed unexpectedly (unknown error); it will be retried`,
+    message: `sending to the ${WHO} failed unexpectedly (unknown error)`,
     retryable: true,
   })),
 ];

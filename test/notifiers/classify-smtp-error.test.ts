@@ -34,14 +34,14 @@ const replies: ClassifyCase[] = [
   {
     name: 'a 503 reply (bad sequence, not a verdict on the message)',
     error: { responseCode: 503, command: 'DATA', response: '503 5.5.1 Bad sequence of commands' },
-    message: `${SERVER} temporarily refused the message for ${WHO} (503 5.5.1 Bad sequence of commands); the alert will be retried`,
+    message: `${SERVER} temporarily refused the message for ${WHO} (503 5.5.1 Bad sequence of commands)`,
     retryable: true,
     status: 503,
   },
   {
     name: 'a temporary refusal (4xx)',
     error: { responseCode: 451, command: 'RCPT TO', response: '451 4.3.0 Try again later' },
-    message: `${SERVER} temporarily refused the recipients for ${WHO} (451 4.3.0 Try again later); the alert will be retried`,
+    message: `${SERVER} temporarily refused the recipients for ${WHO} (451 4.3.0 Try again later)`,
     retryable: true,
     status: 451,
   },
@@ -55,7 +55,7 @@ const replies: ClassifyCase[] = [
   {
     name: 'a 5xx that nodemailer marked not permanent (its flag wins)',
     error: { responseCode: 554, permanent: false, command: 'DATA', response: '554 5.7.0 Try later' },
-    message: `${SERVER} temporarily refused the message for ${WHO} (554 5.7.0 Try later); the alert will be retried`,
+    message: `${SERVER} temporarily refused the message for ${WHO} (554 5.7.0 Try later)`,
     retryable: true,
     status: 554,
   },
@@ -85,7 +85,7 @@ const replies: ClassifyCase[] = [
   {
     name: 'a reply without text',
     error: { responseCode: 421, command: 'RCPT TO' },
-    message: `${SERVER} temporarily refused the recipients for ${WHO} (421); the alert will be retried`,
+    message: `${SERVER} temporarily refused the recipients for ${WHO} (421)`,
     retryable: true,
     status: 421,
   },
@@ -109,28 +109,28 @@ const failures: ClassifyCase[] = [
   {
     name: 'a refused connection, naming the socket error',
     error: { code: 'ESOCKET', originalCode: 'ECONNREFUSED' },
-    message: `${WHO} could not reach the SMTP server mail.example.test:587 (ESOCKET ECONNREFUSED); it will be retried`,
+    message: `${WHO} could not reach the SMTP server mail.example.test:587 (ESOCKET ECONNREFUSED)`,
     retryable: true,
     code: 'ESOCKET',
   },
   {
     name: 'a connection error carrying a reply code that is not a number',
     error: { code: 'ECONNECTION', responseCode: '421' },
-    message: `${WHO} could not reach the SMTP server mail.example.test:587 (ECONNECTION); it will be retried`,
+    message: `${WHO} could not reach the SMTP server mail.example.test:587 (ECONNECTION)`,
     retryable: true,
     code: 'ECONNECTION',
   },
   {
     name: 'a connection timeout without an underlying code',
     error: { code: 'ETIMEDOUT' },
-    message: `${WHO} could not reach the SMTP server mail.example.test:587 (ETIMEDOUT); it will be retried`,
+    message: `${WHO} could not reach the SMTP server mail.example.test:587 (ETIMEDOUT)`,
     retryable: true,
     code: 'ETIMEDOUT',
   },
   {
     name: 'a connection error whose underlying code is not a plain code',
     error: { code: 'EDNS', originalCode: 'getaddrinfo ENOTFOUND mail.example.test' },
-    message: `${WHO} could not reach the SMTP server mail.example.test:587 (EDNS); it will be retried`,
+    message: `${WHO} could not reach the SMTP server mail.example.test:587 (EDNS)`,
     retryable: true,
     code: 'EDNS',
   },
@@ -144,7 +144,7 @@ const failures: ClassifyCase[] = [
   {
     name: 'an error code it does not know',
     error: { code: 'ESTREAM' },
-    message: `${WHO} failed to send through mail.example.test:587 (ESTREAM); the alert will be retried`,
+    message: `${WHO} failed to send through mail.example.test:587 (ESTREAM)`,
     retryable: true,
     code: 'ESTREAM',
   },
@@ -157,7 +157,7 @@ const failures: ClassifyCase[] = [
   ].map(({ name, error }) => ({
     name: `${name}, without repeating anything but a plain code`,
     error,
-    message: `${WHO} failed to send through mail.example.test:587 (unknown error); the alert will be retried`,
+    message: `${WHO} failed to send through mail.example.test:587 (unknown error)`,
     retryable: true,
   })),
 ];

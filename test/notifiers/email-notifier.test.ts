@@ -210,7 +210,7 @@ describe('email notifier failures', () => {
     const { port } = silent.address() as net.AddressInfo;
     const error = await sendError(emailNotifier(port, { timeoutMs: 300 }));
     expect(error).toMatchObject({ retryable: true, code: 'timeout' });
-    expect(error.message).toBe('sending email for notifier "team-mail" did not finish within 0.3s; it will be retried');
+    expect(error.message).toBe('sending email for notifier "team-mail" did not finish within 0.3s');
   });
 
   it('reports a server reply unchanged when the SMTP URL has no password to blank out', async () => {

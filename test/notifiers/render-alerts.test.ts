@@ -5,6 +5,8 @@ import { renderEmail } from '../../src/notifiers/email/render-email.ts';
 import { renderPlainText } from '../../src/notifiers/render-plain-text.ts';
 import { renderSlackMessage, type SlackBlock } from '../../src/notifiers/slack/render-slack-message.ts';
 import {
+  accountErrorAlert,
+  accountRecoveredAlert,
   attempt,
   failedAlert,
   HOUR,
@@ -13,6 +15,7 @@ import {
   monitorRecoveredAlert,
   recoveredAlert,
   stalledAlert,
+  stateLostAlert,
   testAlert,
 } from './alert-fixtures.ts';
 
@@ -24,6 +27,8 @@ interface RenderCase {
   facts: Record<string, string>;
   /** Labels that must not be shown for this kind. */
   absent?: string[];
+  /** After the headline in the fallback text and the email subject; none for an alert about no flow. */
+  flowNote?: string;
 }
 
 const cases: RenderCase[] = [
@@ -81,11 +86,22 @@ const cases: RenderCase[] = [
     absent: ['Attempt', 'Started'],
   },
   {
-    name: 'monitor error for the account',
-    alert: monitorErrorAlert('account'),
-    headline: 'MONITOR ERROR: Events to Snowflake',
-    sentence: 'portable-watch cannot check the Portable account: Portable does not know this flow (404).',
-    facts: { Scope: 'the whole account' },
+    name: 'monitor error for the account (a rejected token), titled after the account, not the flow that noticed',
+    alert: accountErrorAlert(),
+    headline: 'MONITOR ERROR: Portable account',
+    sentence: 'portable-watch cannot check the Portable account: Portable rejected the API token (401).',
+    facts: { Problem: 'Portable rejected the API token (401)', Scope: 'the whole account', Since: '2026-11-29 07:47:48 UTC' },
+    absent: ['Flow'],
+    flowNote: '',
+  },
+  {
+    name: 'monitor recovered for the account',
+    alert: accountRecoveredAlert(),
+    headline: 'MONITOR RECOVERED: Portable account',
+    sentence: 'portable-watch can check the Portable account again.',
+    facts: { Resolves: 'monitor error since 2026-11-29 07:47:48 UTC: Portable rejected the API token (401)' },
+    absent: ['Flow', 'Problem'],
+    flowNote: '',
   },
   {
     name: 'monitor recovered',
@@ -98,10 +114,11 @@ const cases: RenderCase[] = [
   {
     name: 'test',
     alert: testAlert(),
-    headline: 'TEST: Events to Snowflake',
-    sentence: 'This is a test alert sent by portable-watch test-alert; nothing is wrong with Events to Snowflake.',
-    facts: { Flow: 'Events to Snowflake (689422)', Sent: '2026-11-29 08:53:48 UTC' },
-    absent: ['Detected', 'Attempt'],
+    headline: 'TEST: portable-watch test message',
+    sentence: 'This is a test alert sent by portable-watch test-alert; nothing is wrong.',
+    facts: { Sent: '2026-11-29 08:53:48 UTC' },
+    absent: ['Detected', 'Attempt', 'Flow'],
+    flowNote: '',
   },
 ];
 
@@ -113,12 +130,12 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-describe.each(cases)('rendering a $name alert', ({ alert, headline, sentence, facts, absent = [] }) => {
+describe.each(cases)('rendering a $name alert', ({ alert, headline, sentence, facts, absent = [], flowNote = ' (flow 689422)' }) => {
   it('shows the headline, sentence and facts in Slack', () => {
     const { blocks, text } = renderSlackMessage(alert);
     expect(blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: headline } });
     expect(blocks[1]).toMatchObject({ type: 'section', text: { type: 'mrkdwn', text: sentence } });
-    expect(text).toContain(`${headline} (flow 689422)`);
+    expect(text).toMatch(new RegExp(`^${escapeRegExp(`${headline}${flowNote}`)}( —|$)`));
     const fields = slackFields(blocks);
     for (const [label, value] of Object.entries(facts)) expect(fields).toContain(`*${label}*\n${value}`);
     for (const label of absent) expect(fields.filter((field) => field.startsWith(`*${label}*`))).toEqual([]);
@@ -126,7 +143,7 @@ describe.each(cases)('rendering a $name alert', ({ alert, headline, sentence, fa
 
   it('shows the headline, sentence and facts in email and on the console', () => {
     const email = renderEmail(alert);
-    expect(email.subject).toBe(`[portable-watch] ${headline} (flow 689422)`);
+    expect(email.subject).toBe(`[portable-watch] ${headline}${flowNote}`);
     for (const body of [email.text, renderPlainText(alert)]) {
       expect(body.startsWith(headline)).toBe(true);
       expect(body).toContain(sentence);
@@ -140,7 +157,7 @@ describe.each(cases)('rendering a $name alert', ({ alert, headline, sentence, fa
 
 describe('the parts every medium shares', () => {
   it('says a test alert is a test in every fallback', () => {
-    const summary = 'TEST: Events to Snowflake (flow 689422) — a test alert, nothing is wrong';
+    const summary = 'TEST: portable-watch test message — a test alert, nothing is wrong';
     expect(renderSlackMessage(testAlert()).text).toBe(summary);
     expect(renderPlainText(testAlert()).split('\n')[0]).toBe(summary);
   });
@@ -154,6 +171,30 @@ describe('the parts every medium shares', () => {
     const body = renderPlainText(failedAlert({ attempt: attempt({ errors: ['first line\r\nsecond line'] }) }));
     expect(body).toContain('Errors (1):\n  - first line\n    second line');
     expect(renderPlainText(monitorErrorAlert())).toContain('Details:\n  GET /v2/flows/689422 answered 404 Not Found');
+    expect(renderPlainText(accountErrorAlert())).toContain('Details:\n  Portable rejected the API token (401) for GET /v2/flows/689422/run: check PORTABLE_API_TOKEN');
+  });
+
+  it('does not repeat how to fix an error once it has recovered, in any medium', () => {
+    for (const recovered of [accountRecoveredAlert(), monitorRecoveredAlert()]) {
+      const advice = recovered.monitor!.message;
+      const rendered = [renderPlainText(recovered), renderEmail(recovered).text, JSON.stringify(renderSlackMessage(recovered, { mention: '<!here>' }))];
+      for (const text of rendered) expect(text).not.toContain(advice);
+    }
+    expect(renderPlainText(accountRecoveredAlert())).not.toContain('PORTABLE_API_TOKEN');
+  });
+
+  it.each<[string, Alert, string[]]>([
+    ['the account (a rejected token, noticed by one flow\'s check)', accountErrorAlert(), ['Events to Snowflake', '(689422)', 'flow 689422']],
+    ['the account, recovered', accountRecoveredAlert(), ['Events to Snowflake', '(689422)', 'flow 689422']],
+    ['the installation (Redis lost its state)', { ...stateLostAlert(), flow: { id: 0, name: 'portable-watch', url: 'https://app.portable.io/flows/0' } }, ['(0)', 'flow 0']],
+    ['nothing (a test)', testAlert(), ['(0)', 'flow 0']],
+  ])('names no flow, flow id or flow link in an alert about %s, in any medium', (_name, alert, hidden) => {
+    const email = renderEmail(alert);
+    const slack = renderSlackMessage(alert, { mention: '<!here>' });
+    for (const text of [email.subject, email.text, renderPlainText(alert), slack.text, JSON.stringify(slack.blocks)]) {
+      for (const each of hidden) expect(text).not.toContain(each);
+      expect(text).not.toMatch(/Open in Portable|Flow:|\*Flow\*/);
+    }
   });
 
   it('strips terminal escape sequences from Portable text', () => {

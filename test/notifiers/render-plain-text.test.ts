@@ -24,16 +24,13 @@ describe('renderPlainText', () => {
     );
   });
 
-  it('lays out a test alert, which has no attempt, with its link', () => {
+  it('lays out a test alert, which has no attempt and is about no flow', () => {
     expect(renderPlainText(testAlert())).toBe(
       [
-        'TEST: Events to Snowflake (flow 689422) — a test alert, nothing is wrong',
-        'This is a test alert sent by portable-watch test-alert; nothing is wrong with Events to Snowflake.',
+        'TEST: portable-watch test message — a test alert, nothing is wrong',
+        'This is a test alert sent by portable-watch test-alert; nothing is wrong.',
         '',
-        '  Flow: Events to Snowflake (689422)',
         '  Sent: 2026-11-29 08:53:48 UTC',
-        '',
-        'Open in Portable: https://app.portable.io/flows/689422',
         '',
       ].join('\n'),
     );

@@ -22,7 +22,7 @@ function withErrors(errors: string[]): Alert {
 describe('renderSlackMessage block layout', () => {
   it.each<[string, Alert, string[]]>([
     ['a stalled alert without rows, errors, details or link', { ...stalledAlert(), flow: { id: 689422, name: 'Events' } }, ['header', 'facts']],
-    ['a test alert, which has no attempt', testAlert(), ['header', 'facts', 'context']],
+    ['a test alert, which has no attempt and no flow to link to', testAlert(), ['header', 'facts']],
     ['a failed alert', failedAlert(), ['header', 'facts', '*Rows*', '*Errors (2)*', 'context']],
     ['a monitor error', monitorErrorAlert(), ['header', 'facts', '*Details*', 'context']],
   ])('sends only the blocks that have content for %s', (_name, alert, types) => {

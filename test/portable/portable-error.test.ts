@@ -20,10 +20,10 @@ describe('httpStatusError: one kind per status, with a message a person can act 
     [403, FLOW, 'forbidden', false, 'Portable refused GET /v2/flows/689422 (403): API access needs a paid Portable plan, or this token lacks permission for the flow'],
     [404, `${FLOW}/status`, 'not-found', false, `flow 689422 not found (404) for GET /v2/flows/689422/status: ${CHECK_ID}`],
     [404, FLOWS, 'not-found', false, `GET /v2/flows not found (404): ${CHECK_ID}`],
-    [408, RUN, 'transient', true, 'Portable answered 408 for GET /v2/flows/689422/run after 1 attempt(s); will try again on the next check'],
-    [429, FLOW, 'transient', true, 'Portable answered 429 for GET /v2/flows/689422 after 1 attempt(s); will try again on the next check'],
-    [500, FLOWS, 'transient', true, 'Portable answered 500 for GET /v2/flows after 1 attempt(s); will try again on the next check'],
-    [599, FLOW, 'transient', true, 'Portable answered 599 for GET /v2/flows/689422 after 1 attempt(s); will try again on the next check'],
+    [408, RUN, 'transient', true, 'Portable answered 408 for GET /v2/flows/689422/run after 1 attempt(s)'],
+    [429, FLOW, 'transient', true, 'Portable answered 429 for GET /v2/flows/689422 after 1 attempt(s)'],
+    [500, FLOWS, 'transient', true, 'Portable answered 500 for GET /v2/flows after 1 attempt(s)'],
+    [599, FLOW, 'transient', true, 'Portable answered 599 for GET /v2/flows/689422 after 1 attempt(s)'],
     [400, RUN, 'bad-request', false, 'Portable rejected GET /v2/flows/689422/run as a bad request (400): check the flow id (689422) is a number'],
     [400, FLOWS, 'bad-request', false, 'Portable rejected GET /v2/flows as a bad request (400): check the flow id (none) is a number'],
     [499, FLOW, 'bad-request', false, 'Portable rejected GET /v2/flows/689422 as a bad request (499): check the flow id (689422) is a number'],
@@ -39,7 +39,7 @@ describe('httpStatusError: one kind per status, with a message a person can act 
 
   it('counts the attempts and keeps the Retry-After of a transient status', () => {
     const error = httpStatusError(503, RUN, 3, 2000);
-    expect(error.message).toBe('Portable answered 503 for GET /v2/flows/689422/run after 3 attempt(s); will try again on the next check');
+    expect(error.message).toBe('Portable answered 503 for GET /v2/flows/689422/run after 3 attempt(s)');
     expect(error.retryAfterMs).toBe(2000);
   });
 
@@ -58,7 +58,7 @@ describe('the other failures', () => {
       code: 'ECONNRESET',
       status: undefined,
       path: RUN,
-      message: 'Could not reach Portable for GET /v2/flows/689422/run after 2 attempt(s): ECONNRESET: socket hang up; will try again on the next check',
+      message: 'Could not reach Portable for GET /v2/flows/689422/run after 2 attempt(s): ECONNRESET: socket hang up',
     });
     expect(networkError(FLOW, undefined, 'Error: boom', 1).code).toBeUndefined();
   });
@@ -67,7 +67,7 @@ describe('the other failures', () => {
     const error = retryAfterTooLongError(RUN, 429, 3_600_500, 30_000);
     expect(error).toMatchObject({ kind: 'transient', retryable: true, status: 429, retryAfterMs: 3_600_500 });
     expect(error.message).toBe(
-      'Portable asked us to wait 3601s (Retry-After on 429) before GET /v2/flows/689422/run, longer than the 30s this client waits; giving up until the next check',
+      'Portable asked us to wait 3601s (Retry-After on 429) before GET /v2/flows/689422/run, longer than the 30s this client waits',
     );
   });
 

@@ -40,7 +40,7 @@ export function classifySmtpError(error: unknown, context: SmtpErrorContext): No
     const subject = `${rejectionSubject(smtpError.command, code)} for ${who} (${reply})`;
     const message = permanent
       ? `the SMTP server ${context.server} rejected ${subject}: ${permanentHint(code, smtpError.command)}`
-      : `the SMTP server ${context.server} temporarily refused ${subject}; the alert will be retried`;
+      : `the SMTP server ${context.server} temporarily refused ${subject}`;
     return new NotifierError(message, { retryable: !permanent, status: responseCode, code });
   }
   const hint = configHint(code);
@@ -52,14 +52,14 @@ export function classifySmtpError(error: unknown, context: SmtpErrorContext): No
   }
   if (code !== undefined && CONNECTION_CODES.has(code)) {
     const original = safeCode(smtpError.originalCode) === undefined ? '' : ` ${smtpError.originalCode}`;
-    const message = `${who} could not reach the SMTP server ${context.server} (${code}${original}); it will be retried`;
+    const message = `${who} could not reach the SMTP server ${context.server} (${code}${original})`;
     return new NotifierError(message, { retryable: true, code });
   }
   if (code === 'EENVELOPE' || code === 'EMESSAGE' || code === 'EMAXRECIPIENTS') {
     const message = `${who} could not build a valid message (${code}): check its "to" addresses and the "from" address`;
     return new NotifierError(message, { retryable: false, code });
   }
-  const message = `${who} failed to send through ${context.server} (${code ?? 'unknown error'}); the alert will be retried`;
+  const message = `${who} failed to send through ${context.server} (${code ?? 'unknown error'})`;
   return new NotifierError(message, { retryable: true, code });
 }
 

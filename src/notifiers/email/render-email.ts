@@ -1,5 +1,5 @@
 import type { Alert } from '../../alerts/alert.ts';
-import { alertHeadline } from '../alert-facts.ts';
+import { alertHeadline, flowIdNote } from '../alert-facts.ts';
 import { renderPlainText } from '../render-plain-text.ts';
 
 export interface RenderedEmail {
@@ -14,7 +14,7 @@ const MAX_SUBJECT_CHARS = 200;
 
 /** Subject and plain-text body. Plain text only: it reads the same in every client and cannot run anything. */
 export function renderEmail(alert: Alert): RenderedEmail {
-  const subject = headerValue(`${SUBJECT_PREFIX} ${alertHeadline(alert)} (flow ${alert.flow.id})`);
+  const subject = headerValue(`${SUBJECT_PREFIX} ${alertHeadline(alert)}${flowIdNote(alert)}`);
   const footer = `--\nSent by portable-watch. Alert ${headerValue(alert.key)}.`;
   return {
     subject: subject.length <= MAX_SUBJECT_CHARS ? subject : `${subject.slice(0, MAX_SUBJECT_CHARS - 1)}…`,

@@ -42,7 +42,7 @@ export function classifySlackError(error: unknown, context: SlackErrorContext): 
   const who = `Slack webhook for notifier "${context.notifierName}"`;
   if (error instanceof IncomingWebhookHTTPError) return classifyHttpError(error, who, context);
   if (error instanceof IncomingWebhookRequestError) return classifyRequestError(error.original, who);
-  return new NotifierError(`sending to the ${who} failed unexpectedly (${errorName(error)}); it will be retried`, {
+  return new NotifierError(`sending to the ${who} failed unexpectedly (${errorName(error)})`, {
     retryable: true,
   });
 }
@@ -55,11 +55,11 @@ function classifyHttpError(error: IncomingWebhookHTTPError, who: string, context
 
   if (status === 429) {
     const wait = retryAfterMs === undefined ? '' : ` for ${Math.ceil(retryAfterMs / 1000)}s`;
-    const message = `${who} is rate limited by Slack (429); it asked us to wait${wait} and the alert will be retried`;
+    const message = `${who} is rate limited by Slack (429); it asked us to wait${wait}`;
     return new NotifierError(message, { status, code, retryAfterMs, retryable: true });
   }
   if (status >= 500 || status === 408) {
-    const message = `${who} got a server error from Slack (${answered}); the alert will be retried`;
+    const message = `${who} got a server error from Slack (${answered})`;
     return new NotifierError(message, { status, code, retryAfterMs, retryable: true });
   }
   const known = code !== undefined && Object.hasOwn(KNOWN_REJECTIONS, code) ? KNOWN_REJECTIONS[code] : undefined;
@@ -81,7 +81,7 @@ function classifyRequestError(original: Error, who: string): NotifierError {
     });
   }
   const code = socketErrorCode(cause) ?? socketErrorCode(original);
-  return new NotifierError(`could not reach the ${who} (${code ?? errorName(original)}); the alert will be retried`, {
+  return new NotifierError(`could not reach the ${who} (${code ?? errorName(original)})`, {
     retryable: true,
     code,
   });
