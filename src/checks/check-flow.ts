@@ -7,6 +7,7 @@ import type { Anomaly } from '../portable/anomaly.ts';
 import { MAX_PAGE_SIZE } from '../portable/list-run-attempts.ts';
 import { PortableApiError } from '../portable/portable-error.ts';
 import type { RunAttempt } from '../portable/run-attempt.ts';
+import { isConnectionError } from '../redis/outage-log.ts';
 import type { AccountState, FlowStateStore } from '../state/flow-state-store.ts';
 import { WORKER_CLOCK, type PortableClock } from './portable-clock.ts';
 
@@ -29,6 +30,7 @@ export interface CheckDependencies {
   store: FlowStateStore;
   sink: AlertSink;
   now: () => number;
+  /** The check adds the flow's id to every line it logs. */
   log: Logger;
   /** Identifies this process in per-flow locks. */
   owner: string;
@@ -76,10 +78,12 @@ const LEASE_WAIT_MS = 100;
  * the check — whose alerts carry the same ids and are not queued twice — but never loses an alert.
  */
 export async function checkFlow(
-  deps: CheckDependencies,
+  dependencies: CheckDependencies,
   target: CheckTarget,
   options: { signal?: AbortSignal; dryRun?: boolean } = {},
 ): Promise<CheckReport> {
+  // Bound once here, so no line of the check names the flow twice (a child's bindings and the call's fields add up).
+  const deps = { ...dependencies, log: dependencies.log.child({ flowId: target.id }) };
   const dryRun = options.dryRun === true;
   if (dryRun) {
     const [state, account] = await Promise.all([deps.store.load(target.id), deps.store.loadAccount()]);
@@ -96,7 +100,9 @@ export async function checkFlow(
   const run: CheckRun = { state: begun.state, account: begun.account, dryRun, released: false };
   const renew = setInterval(() => {
     deps.store.extendLock(target.id, deps.owner, LOCK_TTL_MS).catch((error: unknown) => {
-      deps.log.warn({ flowId: target.id, err: error }, 'could not renew the check lock');
+      // Redis away: the connection tells the outage once; a line per check in flight every few seconds would not.
+      if (isConnectionError(error)) deps.log.debug({ err: error }, 'could not renew the check lock');
+      else deps.log.warn({ err: error }, 'could not renew the check lock');
     });
   }, LOCK_RENEW_MS);
   try {
@@ -159,7 +165,7 @@ async function checkLocked(deps: CheckDependencies, target: CheckTarget, run: Ch
     const name = target.name ?? next.displayName ?? String(target.id);
     alerts = alerts.map((alert) => ({ ...alert, flow: { ...alert.flow, name } }));
   }
-  const newAnomalies = reportAnomalies(deps, target.id, state, fetched.anomalies);
+  const newAnomalies = reportAnomalies(deps, state, fetched.anomalies);
   const committed = dryRun ? false : await commit(deps, target, run, next, alerts);
   if (!dryRun) await settleAccount(deps, target, run, flow, { ok: true });
   const outcome = alerts.length > 0 ? 'alerted' : 'ok';
@@ -170,9 +176,9 @@ async function checkLocked(deps: CheckDependencies, target: CheckTarget, run: Ch
  * Anomalies of an attempt are logged (warn) the first time a check of this flow meets the attempt, and those of
  * a page (paging cut short) each time: loud enough to be seen, not once per check for as long as Portable sends it.
  */
-function reportAnomalies(deps: CheckDependencies, flowId: number, state: FlowState, anomalies: readonly Anomaly[]): Anomaly[] {
+function reportAnomalies(deps: CheckDependencies, state: FlowState, anomalies: readonly Anomaly[]): Anomaly[] {
   const fresh = anomalies.filter((found) => found.attemptId === undefined || state.known[String(found.attemptId)] === undefined);
-  for (const found of fresh) deps.log.warn({ flowId, kind: found.kind, anomaly: found.message }, "Portable's answer had something unexpected");
+  for (const found of fresh) deps.log.warn({ kind: found.kind, anomaly: found.message }, "Portable's answer had something unexpected");
   return fresh;
 }
 
@@ -192,7 +198,7 @@ async function failedCheck(deps: CheckDependencies, target: CheckTarget, run: Ch
     committed = await commit(deps, target, run, next, alerts);
     if (accountWide) alerts = await settleAccount(deps, target, run, flow, result);
   }
-  deps.log.warn({ flowId: target.id, problem: result.problem, err: result.message }, 'check failed');
+  deps.log.warn({ problem: result.problem, err: result.message }, 'check failed');
   return { outcome: 'error', alerts, problem: result.problem, message: result.message, committed };
 }
 
@@ -200,7 +206,7 @@ async function commit(deps: CheckDependencies, target: CheckTarget, run: CheckRu
   if (alerts.length > 0) await deps.sink.enqueue(alerts.map((alert) => ({ alert, notifiers: target.notify })));
   const committed = await deps.store.commit(target.id, run.state.version, next, deps.owner);
   run.released = true;
-  if (!committed) deps.log.info({ flowId: target.id }, 'another check committed first; its result stands');
+  if (!committed) deps.log.info('another check committed first; its result stands');
   return committed;
 }
 
@@ -229,7 +235,7 @@ async function displayName(deps: CheckDependencies, target: CheckTarget, state: 
     const found = await deps.client.getFlow(target.id, signal ? { signal } : {});
     return found.displayName ?? null;
   } catch (error) {
-    deps.log.warn({ flowId: target.id, err: error instanceof Error ? error.message : String(error) }, 'flow name lookup failed');
+    deps.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'flow name lookup failed');
     return null;
   }
 }

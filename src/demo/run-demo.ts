@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { writeLine, type CommandContext } from '../commands/command.ts';
 import type { WatchConfig } from '../config/config-schema.ts';
-import { createLogger } from '../logging/create-logger.ts';
+import { createLogger, logFormatFrom, type LogFormat } from '../logging/create-logger.ts';
 import { createPortableSimulator, type PortableSimulator } from '../simulator/portable-simulator.ts';
 import { createWatchService } from '../worker/watch-service.ts';
 import { demoConfig, SLACK_NOTIFIER, TERMINAL_NOTIFIER } from './demo-config.ts';
@@ -36,6 +36,8 @@ const DEMO_RETRY_MS = 2_000;
  */
 export async function runDemo(options: DemoOptions): Promise<number> {
   const { context } = options;
+  // Before anything starts: a bad LOG_FORMAT must not leave a private redis-server behind.
+  const logFormat = logFormatFrom(context.env, context.stdout);
   const found = await findDemoRedis({ url: context.env.REDIS_URL || options.defaultRedisUrl, path: context.env.PATH ?? '' });
   if (!found.ok) {
     writeLine(context.stderr, found.message);
@@ -46,7 +48,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const terminal = createDemoTerminal(context.stdout, Date.now);
   let code = 1;
   try {
-    code = await tellStory({ ...options, redis: found.redis, notes: found.notes, cleanup, terminal });
+    code = await tellStory({ ...options, redis: found.redis, notes: found.notes, cleanup, terminal, logFormat });
   } finally {
     // Also when the story threw: the error then reaches the CLI, which prints it, after everything is stopped.
     const cleaned = await cleanup.run();
@@ -56,6 +58,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 }
 
 interface StoryContext extends DemoOptions {
+  logFormat: LogFormat;
   redis: DemoRedis;
   notes: string[];
   cleanup: Cleanup;
@@ -75,7 +78,7 @@ async function tellStory(story: StoryContext): Promise<number> {
     writeLine(context.stderr, `portable-watch demo: SLACK_WEBHOOK_URL cannot be used:\n  ${parsed.problems.join('\n  ')}`);
     return 1;
   }
-  const log = createLogger({ level: context.env.LOG_LEVEL || 'warn' });
+  const log = createLogger({ level: context.env.LOG_LEVEL || 'warn', format: story.logFormat });
   cleanup.add('flush the logs', () => Promise.resolve(log.flush()));
   const prefix = `{portable-watch-demo-${randomBytes(4).toString('hex')}}`;
   const redis = connect(story.redis, log, cleanup);

@@ -10,7 +10,7 @@ import { createProbeRounds, type MetricsProbes, type ProbeName } from './probe-r
  */
 export function registerProbeGauges(
   registers: Registry[],
-  options: { now: () => number; intervalMs: number; waitMs: number; log?: Pick<Logger, 'warn' | 'info'> },
+  options: { now: () => number; intervalMs: number; waitMs: number; log?: Pick<Logger, 'warn' | 'info'>; inRedisOutage?: () => boolean },
 ): { setProbes(probes: MetricsProbes): void } {
   const { now, log } = options;
   let probes: MetricsProbes | undefined;
@@ -31,6 +31,8 @@ export function registerProbeGauges(
     now,
     onError(probe, error) {
       errors.inc({ probe });
+      // During a Redis outage every probe fails: the outage log tells that once, and the counter still counts.
+      if (options.inRedisOutage?.() === true) return;
       if (!failing.has(probe)) log?.warn({ probe, err: error }, 'metrics probe failed; its gauges keep their last values');
       failing.add(probe);
     },

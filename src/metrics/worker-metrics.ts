@@ -31,6 +31,8 @@ export interface WorkerMetricsOptions {
   probeWaitMs?: number;
   /** Where a failing probe is reported (once when it starts failing, once when it recovers). */
   log?: Pick<Logger, 'warn' | 'info'>;
+  /** Whether a Redis outage is open or just ended: probes failing then are the outage's to tell, not theirs. */
+  inRedisOutage?: () => boolean;
 }
 
 export interface WorkerMetrics {
@@ -124,6 +126,7 @@ export function createWorkerMetrics(options: WorkerMetricsOptions = {}): WorkerM
     intervalMs: options.probeIntervalMs ?? PROBE_INTERVAL_MS,
     waitMs: options.probeWaitMs ?? PROBE_WAIT_MS,
     ...(options.log ? { log: options.log } : {}),
+    ...(options.inRedisOutage ? { inRedisOutage: options.inRedisOutage } : {}),
   });
 
   return {

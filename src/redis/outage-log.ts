@@ -10,9 +10,30 @@ export interface OutageLog {
   failed(error: unknown): void;
   /** A connection is ready again. */
   recovered(): void;
+  /**
+   * Whether an outage is open or ended less than OUTAGE_AFTERMATH_MS ago: Redis failing now is its doing, and told
+   * by it, so other parts (the metrics probes) stay quiet.
+   */
+  unsettled(): boolean;
+  /**
+   * `unsettled()`, for an outage in which connections were refused or dropped — not one where commands only timed
+   * out on a connection that stayed open (a socket gone quiet), which a new connection may cure.
+   */
+  refusing(): boolean;
+  /**
+   * Whether the outage explains `error` — a connection error, or a job lost to it (a lock not renewed, a job gone
+   * from Redis) — while it lasts or within OUTAGE_AFTERMATH_MS of its end, when what was queued during it fails.
+   * Such an error is logged at debug only, as the outage's own lines already tell it; on false the caller logs it.
+   */
+  explains(error: unknown): boolean;
 }
 
 export const OUTAGE_REMINDER_MS = 30_000;
+/**
+ * How long after an outage its consequences still arrive: commands queued during it answered at the reconnect,
+ * checks and deliveries that were waiting on it failing, BullMQ renewing (every 15 s) locks that expired meanwhile.
+ */
+export const OUTAGE_AFTERMATH_MS = 30_000;
 
 export function createOutageLog(
   log: Pick<Logger, 'warn' | 'info' | 'debug'>,
@@ -31,8 +52,11 @@ export function createOutageLog(
   const reminderMs = options.reminderMs ?? OUTAGE_REMINDER_MS;
   const scrub = options.scrub ?? ((text: string) => text);
   let since: number | undefined;
+  let endedAt = Number.NEGATIVE_INFINITY;
   let lastLoggedAt = 0;
   let failures = 0;
+  let refused = false;
+  const unsettled = () => since !== undefined || now() - endedAt <= OUTAGE_AFTERMATH_MS;
 
   return {
     failed(error) {
@@ -49,20 +73,41 @@ export function createOutageLog(
         since = at;
         lastLoggedAt = at;
         failures = 1;
+        refused = !quiet;
         log.warn({ reason }, 'Redis cannot be reached; checks and alerts wait for it');
         return;
       }
+      refused ||= !quiet;
       if (at - lastLoggedAt < reminderMs) return;
       lastLoggedAt = at;
       log.warn({ reason, since: new Date(since).toISOString(), downSeconds: Math.round((at - since) / 1000), failures }, 'Redis still cannot be reached');
     },
     recovered() {
       if (since === undefined) return;
-      log.info({ downSeconds: Math.round((now() - since) / 100) / 10, failures }, 'Redis answers again');
+      endedAt = now();
+      log.info({ downSeconds: Math.round((endedAt - since) / 100) / 10, failures }, 'Redis answers again');
       since = undefined;
+    },
+    unsettled,
+    refusing: () => refused && unsettled(),
+    explains(error) {
+      if (!isConnectionError(error) && !isLostJobError(error)) return false;
+      if (!unsettled()) return false;
+      log.debug({ reason: scrub(describe(error)) }, 'an error the Redis outage explains');
+      return true;
     },
   };
 }
+
+/**
+ * BullMQ's words for a job whose lock or data went while Redis was away: the job runs again (the stalled-job
+ * check) or its next scheduled one does; a person can do nothing about it.
+ */
+function isLostJobError(error: unknown): boolean {
+  return error instanceof Error && LOST_JOB_MESSAGES.some((pattern) => pattern.test(error.message));
+}
+
+const LOST_JOB_MESSAGES: readonly RegExp[] = [/^could not renew lock for job /, /^Missing (key|lock) for job /, /^Lock mismatch for job /, /^Job \S+ is not in the \w+ state/];
 
 /**
  * Errors that mean "Redis is not there right now" (refused, reset, timed out, a failover under way), as opposed to

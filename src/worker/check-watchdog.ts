@@ -20,7 +20,7 @@ export interface CheckWatchdog {
 
 export interface CheckWatchdogOptions {
   now: () => number;
-  log: Pick<Logger, 'warn' | 'info' | 'error'>;
+  log: Pick<Logger, 'warn' | 'info' | 'error' | 'debug'>;
   /** The shortest `pollEvery` of the flows watched now; undefined when none is (no check is due). */
   shortestPollEvery(): number | undefined;
   /** When a check last began anywhere in the installation, as Redis holds it; undefined when Redis cannot say. */
@@ -28,6 +28,12 @@ export interface CheckWatchdogOptions {
   /** Recreates the connection and the workers; throws when Redis cannot be reached (tried again later). */
   restart(): Promise<void>;
   onRestart?: () => void;
+  /**
+   * Whether Redis refuses connections (an outage open or just ended, see OutageLog.refusing). The watchdog still
+   * tries its rebuild then, but quietly: the outage log already says why no check completes. A connection gone
+   * quiet while Redis is fine is the watchdog's own case, and told as before.
+   */
+  redisRefusing?: () => boolean;
   /** Defaults: look every 5 s; stalled after 3 × pollEvery, at least 30 s; give up 2 minutes after the first rebuild. */
   everyMs?: number;
   minStallMs?: number;
@@ -45,6 +51,8 @@ export function createCheckWatchdog(options: CheckWatchdogOptions): CheckWatchdo
   /** When this stall was first acted on; undefined while checks complete. */
   let firstRestartAt: number | undefined;
   let lastRestartAt = 0;
+  /** Whether this stall was told at warn (it was not during an outage): its end is then told too. */
+  let announced = false;
   let timer: NodeJS.Timeout | undefined;
   let looking = false;
 
@@ -58,19 +66,23 @@ export function createCheckWatchdog(options: CheckWatchdogOptions): CheckWatchdo
     if (elsewhere !== undefined && at - elsewhere < stallMs) return;
     // One rebuild per stall period: a rebuild needs time to show, and one that failed (Redis away) is retried.
     if (at - lastRestartAt < stallMs) return;
-    if (firstRestartAt === undefined) {
-      firstRestartAt = at;
-      log.warn(
-        { lastCheckCompleted: new Date(lastCompleted).toISOString(), stalledSeconds: Math.round((at - lastCompleted) / 1000) },
-        'no check has completed for too long; recreating the Redis connection and the workers',
-      );
+    firstRestartAt ??= at;
+    if (!announced) {
+      // Told once per stall; a stall that began in an outage is told if it outlasts it.
+      announced = options.redisRefusing?.() !== true;
+      const fields = { lastCheckCompleted: new Date(lastCompleted).toISOString(), stalledSeconds: Math.round((at - lastCompleted) / 1000) };
+      const message = 'no check has completed for too long; recreating the Redis connection and the workers';
+      if (announced) log.warn(fields, message);
+      else log.debug(fields, message);
     }
     lastRestartAt = at;
     options.onRestart?.();
     try {
       await options.restart();
     } catch (error) {
-      log.error({ err: error instanceof Error ? error.message : String(error) }, 'could not recreate the Redis connection; trying again later');
+      const fields = { err: error instanceof Error ? error.message : String(error) };
+      if (options.redisRefusing?.() === true) log.debug(fields, 'could not recreate the Redis connection; trying again later');
+      else log.error(fields, 'could not recreate the Redis connection; trying again later');
     }
   }
 
@@ -78,8 +90,9 @@ export function createCheckWatchdog(options: CheckWatchdogOptions): CheckWatchdo
     checkCompleted() {
       const at = now();
       if (firstRestartAt !== undefined) {
-        log.info({ stalledSeconds: Math.round((at - lastCompleted) / 1000) }, 'checks complete again');
+        if (announced) log.info({ stalledSeconds: Math.round((at - lastCompleted) / 1000) }, 'checks complete again');
         firstRestartAt = undefined;
+        announced = false;
       }
       lastCompleted = at;
     },

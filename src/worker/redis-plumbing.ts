@@ -40,17 +40,20 @@ export function createPlumbing(redis: RedisConnection, options: PlumbingOptions)
   const workers: Worker[] = [];
   const running = { checks: false, delivery: false };
 
-  // Connection trouble is the outage log's to tell, once; anything else is worth its own line. Without a listener,
-  // BullMQ would print each error's stack trace to stderr.
+  // Connection trouble is the outage log's to tell, once, and so are jobs lost to it (locks not renewed, jobs gone
+  // from a Redis that restarted empty); anything else is worth its own line. Without a listener, BullMQ would
+  // print each error's stack trace to stderr.
   const onError = (queue: string) => (error: Error) => {
     if (isConnectionError(error)) outage.failed(error);
-    else log.error({ queue, err: error }, 'queue error');
+    else if (!outage.explains(error)) log.error({ queue, err: error }, 'queue error');
   };
   checkQueue.on('error', onError(CHECK_QUEUE));
   notificationQueue.on('error', onError(NOTIFICATION_QUEUE));
 
   const watch = (worker: Worker) => {
     worker.on('failed', (job, error) => {
+      // A check or delivery that waited on Redis while it was away: the outage already said so, once.
+      if (outage.explains(error)) return;
       const data = job?.data as Partial<NotificationJobData> | undefined;
       log.warn({ queue: worker.name, jobId: job?.id, alert: data?.alert?.key, notifier: data?.notifier, attemptsMade: job?.attemptsMade, err: error }, 'job failed');
     });

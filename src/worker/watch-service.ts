@@ -124,7 +124,7 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
     const flow = flows.get(flowId);
     // A job of a flow removed from the config (already queued when it was removed) does nothing.
     if (flow === undefined) return Promise.resolve({ outcome: 'skipped', reason: `flow ${flowId} is not in the config` });
-    const deps = { client, store, sink, now, owner, clock, log: log.child({ flowId }), onStateMoved: () => guard.verifySoon() };
+    const deps = { client, store, sink, now, owner, clock, log, onStateMoved: () => guard.verifySoon() };
     return checkFlow(deps, target(flow), { dryRun, ...(signal ? { signal } : {}) });
   };
 
@@ -195,6 +195,7 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
     lastCheckInInstallation: () => withDeadline(store.lastCheckBegan(), 2_000),
     restart: rebuild,
     onRestart: () => options.metrics?.workerRestarted(),
+    redisRefusing: () => outage.refusing(),
     ...options.watchdog,
   });
 
@@ -288,7 +289,8 @@ function indexFlows(config: WatchConfig): Map<number, FlowConfig> {
   return new Map(config.flows.map((flow) => [flow.id, flow]));
 }
 
-function accountNotifiersOf(config: WatchConfig): string[] {
+/** Who hears about account-wide problems (a rejected token): every notifier any flow uses. */
+export function accountNotifiersOf(config: WatchConfig): string[] {
   return [...new Set(config.flows.flatMap((flow) => flow.notify))];
 }
 

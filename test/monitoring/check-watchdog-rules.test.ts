@@ -11,7 +11,9 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function watchdogAt(options: { pollEvery?: number; elsewhere?: () => number | undefined; restart?: () => Promise<void> } = {}) {
+function watchdogAt(
+  options: { pollEvery?: number; elsewhere?: () => number | undefined; restart?: () => Promise<void>; redisRefusing?: () => boolean } = {},
+) {
   let now = 1_000_000;
   const restarts: number[] = [];
   const { log, lines } = captureLog();
@@ -25,12 +27,15 @@ function watchdogAt(options: { pollEvery?: number; elsewhere?: () => number | un
       await options.restart?.();
     },
     everyMs: 1_000,
+    ...(options.redisRefusing ? { redisRefusing: options.redisRefusing } : {}),
   });
   watchdog.start();
   return {
     watchdog,
     restarts,
     messages: () => lines.map((line) => String(line.msg)),
+    /** What a person reading at info sees. */
+    told: () => lines.filter((line) => Number(line.level) >= 30).map((line) => String(line.msg)),
     /** Moves the clock, then lets the watchdog look once. */
     async advance(ms: number) {
       now += ms;
@@ -89,6 +94,32 @@ describe('the watchdog rules', () => {
     clock.watchdog.checkCompleted();
     expect(clock.watchdog.health()).toEqual({ healthy: true });
     expect(clock.messages()).toContain('checks complete again');
+    clock.watchdog.close();
+  });
+
+  it('during a Redis outage it still rebuilds but tells nothing (the outage log does); a stall outlasting the outage is told', async () => {
+    let outage = true;
+    const clock = watchdogAt({ pollEvery: 1_000, restart: () => (outage ? Promise.reject(new Error('connect ECONNREFUSED')) : Promise.resolve()), redisRefusing: () => outage });
+    await clock.advance(31_000);
+    await clock.advance(30_000);
+    expect(clock.restarts).toHaveLength(2);
+    expect(clock.told()).toEqual([]);
+    expect(clock.messages()).toContain('could not recreate the Redis connection; trying again later');
+    outage = false;
+    await clock.advance(30_000);
+    expect(clock.restarts).toHaveLength(3);
+    expect(clock.told()).toEqual(['no check has completed for too long; recreating the Redis connection and the workers']);
+    clock.watchdog.checkCompleted();
+    expect(clock.told()).toEqual(['no check has completed for too long; recreating the Redis connection and the workers', 'checks complete again']);
+    clock.watchdog.close();
+  });
+
+  it('a stall told at debug during an outage ends without a line either', async () => {
+    const clock = watchdogAt({ pollEvery: 1_000, restart: () => Promise.reject(new Error('connect ECONNREFUSED')), redisRefusing: () => true });
+    await clock.advance(31_000);
+    clock.watchdog.checkCompleted();
+    expect(clock.restarts).toHaveLength(1);
+    expect(clock.told()).toEqual([]);
     clock.watchdog.close();
   });
 });

@@ -41,6 +41,46 @@ describe('the outage log', () => {
     expect(seen().map((line) => line.level)).toEqual(['debug', 'warn']);
   });
 
+  it('explains connection errors and jobs lost to an outage while it lasts and for 30 s after, at debug only', () => {
+    let now = 0;
+    const { seen, log } = recorder();
+    const outage = createOutageLog(log, { now: () => now });
+    const lostLock = new Error('could not renew lock for job repeat:flow-2001:1796112117962');
+    const lostJob = new Error('Missing key for job repeat:flow-2002:1796112119526. moveToFinished');
+    const bug = new TypeError("Cannot read properties of undefined (reading 'id')");
+    expect([outage.explains(lostLock), outage.unsettled()]).toEqual([false, false]);
+    outage.failed(refused);
+    expect([outage.explains(lostLock), outage.explains(new Error('Command timed out')), outage.explains(bug), outage.unsettled()]).toEqual([true, true, false, true]);
+    now = 20_000;
+    outage.recovered();
+    now = 45_000;
+    expect([outage.explains(lostJob), outage.unsettled()]).toEqual([true, true]);
+    now = 51_000;
+    expect([outage.explains(lostJob), outage.unsettled()]).toEqual([false, false]);
+    expect(seen().map((line) => `${line.level} ${line.msg}`)).toEqual([
+      'warn Redis cannot be reached; checks and alerts wait for it',
+      'debug an error the Redis outage explains',
+      'debug an error the Redis outage explains',
+      'info Redis answers again',
+      'debug an error the Redis outage explains',
+    ]);
+  });
+
+  it('tells an outage of refused connections from a connection gone quiet, which a new connection may cure', () => {
+    let now = 0;
+    const { log } = recorder();
+    const quiet = createOutageLog(log, { now: () => now });
+    quiet.failed(new Error('Command timed out'));
+    expect([quiet.unsettled(), quiet.refusing()]).toEqual([true, false]);
+    quiet.failed(new Error('Command timed out'));
+    expect(quiet.refusing()).toBe(false);
+    quiet.failed(refused);
+    expect(quiet.refusing()).toBe(true);
+    quiet.recovered();
+    now = 31_000;
+    expect([quiet.unsettled(), quiet.refusing()]).toEqual([false, false]);
+  });
+
   it('keeps passwords out of what it logs', () => {
     const { seen, log } = recorder();
     createOutageLog(log, { scrub: (text) => text.replaceAll('hunter2', '***') }).failed(new Error('WRONGPASS hunter2'));
