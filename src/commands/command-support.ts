@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { WatchConfig } from '../config/config-schema.ts';
-import { loadConfig } from '../config/load-config.ts';
+import { loadConfig, type LoadOptions } from '../config/load-config.ts';
 import { writeLine, type CommandContext } from './command.ts';
 
 export const DEFAULT_CONFIG_PATH = 'config/flows.yaml';
@@ -33,9 +33,12 @@ export function configPathOf(option: string | undefined, context: CommandContext
   return option ?? (context.env.CONFIG_PATH || DEFAULT_CONFIG_PATH);
 }
 
-/** Loads the config, or prints every problem exactly as `validate` does and returns undefined. */
-export async function loadConfigOrReport(context: CommandContext, configPath: string): Promise<WatchConfig | undefined> {
-  const result = await loadConfig(resolve(context.cwd, configPath), context.env);
+/**
+ * Loads the config, or prints every problem exactly as `validate` does and returns undefined. Commands that only
+ * read Redis pass `unsetVariables: 'stand-in'`, so they work where the secrets are not set.
+ */
+export async function loadConfigOrReport(context: CommandContext, configPath: string, options: LoadOptions = {}): Promise<WatchConfig | undefined> {
+  const result = await loadConfig(resolve(context.cwd, configPath), context.env, options);
   if (result.ok) return result.config;
   const count = result.problems.length;
   writeLine(context.stderr, `${configPath}: ${count} ${count === 1 ? 'problem' : 'problems'}`);

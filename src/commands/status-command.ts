@@ -15,7 +15,8 @@ const USAGE = [
   CONFIG_OPTION_HELP,
   '',
   'Reads what the worker recorded in Redis (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS; QUEUE_PREFIX) and',
-  'changes nothing; no worker needs to run.',
+  'changes nothing; no worker needs to run, and none of the secrets the config refers to need be set. Under a flow,',
+  'its alerts not sent yet, per notifier: waiting, retrying or given up (portable-watch alerts lists them).',
   'Exit status: 0 when read (even with open incidents: they were already alerted); 1 when the config or Redis',
   'cannot be read; 2 with --fail-on-incident when an incident is open.',
 ].join('\n');
@@ -25,7 +26,7 @@ const INCIDENT_EXIT = 2;
 
 /** `portable-watch status`: what the worker last saw of each flow, without starting one. */
 export const statusCommand: Command = {
-  summary: 'Show each flow\'s last check, checkpoint, next check, open incident and last alert (read-only).',
+  summary: 'Show each flow\'s last and next check, checkpoint, open incident, last alert and unsent alerts (read-only).',
   usage: USAGE,
   async run(context: CommandContext): Promise<number> {
     const values = parseOptions(context, 'status', USAGE, {
@@ -34,7 +35,8 @@ export const statusCommand: Command = {
       'fail-on-incident': { type: 'boolean' },
     });
     if (values === undefined) return 1;
-    const config = await loadConfigOrReport(context, configPathOf(values.config, context));
+    // Only flows, names and notifier names are used: a config whose secrets are unset still serves.
+    const config = await loadConfigOrReport(context, configPathOf(values.config, context), { unsetVariables: 'stand-in' });
     if (config === undefined) return 1;
     const target = redisTargetFrom(context.env);
     const redis = await connectRedis(target, { role: 'command' });

@@ -1,5 +1,6 @@
-import type { Alert } from '../alerts/alert.ts';
+import { testMessage } from '../alerts/alert.ts';
 import { createNotifier } from '../notifiers/create-notifier.ts';
+import { NotifierError } from '../notifiers/notifier.ts';
 import { writeLine, type Command, type CommandContext } from './command.ts';
 import { CONFIG_OPTION_HELP, configPathOf, loadConfigOrReport, parseOptions } from './command-support.ts';
 
@@ -9,6 +10,8 @@ const USAGE = [
   'Options:',
   '  --notifier NAME    send only through this notifier (default: every configured notifier)',
   CONFIG_OPTION_HELP,
+  '',
+  'Sends once through each notifier and retries nothing. Exit status: 0 when every send worked, 1 otherwise.',
 ].join('\n');
 
 /** `portable-watch test-alert`: proves each notifier's wiring end to end, without Redis or Portable. */
@@ -26,8 +29,7 @@ export const testAlertCommand: Command = {
       writeLine(context.stderr, `portable-watch test-alert: no notifier ${values.notifier === undefined ? 'configured' : `named "${values.notifier}"`} (configured: ${known})`);
       return 1;
     }
-    const now = Date.now();
-    const alert: Alert = { key: `test-${now}`, kind: 'test', flow: { id: 0, name: 'portable-watch test message' }, detectedAt: now };
+    const alert = testMessage(Date.now());
     let failed = 0;
     for (const [name, notifierConfig] of entries) {
       const notifier = createNotifier(name, notifierConfig, { ...(config.email ? { email: config.email } : {}), consoleOut: context.stdout });
@@ -36,7 +38,7 @@ export const testAlertCommand: Command = {
         writeLine(context.stdout, `${name} (${notifier.type}): sent`);
       } catch (error) {
         failed += 1;
-        writeLine(context.stdout, `${name} (${notifier.type}): FAILED — ${error instanceof Error ? error.message : String(error)}`);
+        writeLine(context.stdout, `${name} (${notifier.type}): FAILED — ${failureText(error)}`);
       } finally {
         await notifier.close();
       }
@@ -44,3 +46,13 @@ export const testAlertCommand: Command = {
     return failed === 0 ? 0 : 1;
   },
 };
+
+/**
+ * The notifier's own message says what failed and, when a person must fix something, what. A passing problem (a
+ * timeout, Slack's 5xx, a mail server's 4xx) it leaves to the caller, which here is one run and no retry.
+ */
+function failureText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const passing = error instanceof NotifierError && error.retryable ? ' — this looks temporary: run test-alert again in a minute' : '';
+  return `${error.message}${passing}`;
+}

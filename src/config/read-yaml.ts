@@ -3,7 +3,7 @@ import type { Node, Pair } from 'yaml';
 import { formatPath } from './config-path.ts';
 import type { ConfigPath } from './config-path.ts';
 import { interpolateEnv, mentionsEnv } from './interpolate-env.ts';
-import type { Environment } from './interpolate-env.ts';
+import type { Environment, InterpolationOptions } from './interpolate-env.ts';
 
 /** A problem line and the line of the file it is about, so problems can be listed in file order. */
 export interface LocatedProblem {
@@ -25,6 +25,18 @@ export interface YamlReading {
   templates: Map<string, string>;
   /** Paths whose references could not be resolved; their problem is reported, so checks skip them. */
   unresolved: Set<string>;
+  /**
+   * With `unsetVariables: 'keep'`: values that kept an unset `${VAR}` as written, by formatted path, with the
+   * problems reported if the value turns out to be needed (see stand-ins.ts).
+   */
+  standIns: Map<string, StandIn>;
+}
+
+/** A value left holding an unset `${VAR}`: where it is and what to say if no stand-in fits there. */
+export interface StandIn {
+  path: ConfigPath;
+  line: number;
+  problems: string[];
 }
 
 /** Aliases can expand exponentially ("billion laughs"); a config file needs very few. */
@@ -34,8 +46,15 @@ const MAX_ALIAS_COUNT = 100;
  * Parses YAML with positions, then walks the node tree (not the plain data) so that duplicate keys
  * can be named by path and line, and references are replaced inside scalars after parsing.
  */
-export function readYaml(text: string, env: Environment): YamlReading {
-  const reading: YamlReading = { value: undefined, problems: [], lines: new Map(), templates: new Map(), unresolved: new Set() };
+export function readYaml(text: string, env: Environment, options: InterpolationOptions = {}): YamlReading {
+  const reading: YamlReading = {
+    value: undefined,
+    problems: [],
+    lines: new Map(),
+    templates: new Map(),
+    unresolved: new Set(),
+    standIns: new Map(),
+  };
   const lineCounter = new LineCounter();
   // uniqueKeys is off because the walk below reports duplicates with their path, which yaml cannot.
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
@@ -54,7 +73,7 @@ export function readYaml(text: string, env: Environment): YamlReading {
     }
     return reading;
   }
-  walk(document.contents, [], { env, reading, lineCounter });
+  walk(document.contents, [], { env, options, reading, lineCounter });
   try {
     reading.value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
@@ -65,6 +84,7 @@ export function readYaml(text: string, env: Environment): YamlReading {
 
 interface Walk {
   env: Environment;
+  options: InterpolationOptions;
   reading: YamlReading;
   lineCounter: LineCounter;
 }
@@ -87,9 +107,10 @@ function walk(node: unknown, path: ConfigPath, context: Walk): void {
   } else if (isSeq(node)) {
     node.items.forEach((item, index) => walk(item, [...path, index], context));
   } else if (isScalar(node) && typeof node.value === 'string' && mentionsEnv(node.value)) {
-    const result = interpolateEnv(node.value, context.env);
+    const result = interpolateEnv(node.value, context.env, context.options);
     if (result.ok) {
       context.reading.templates.set(key, node.value);
+      if (result.deferred !== undefined) context.reading.standIns.set(key, { path, line, problems: result.deferred });
       node.value = result.value;
     } else {
       context.reading.unresolved.add(key);

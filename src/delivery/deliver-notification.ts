@@ -1,5 +1,6 @@
 import type { RedisConnection } from '../redis/connect-redis.ts';
 import type { Logger } from 'pino';
+import { isAboutFlow } from '../alerts/alert.ts';
 import type { Notifier } from '../notifiers/notifier.ts';
 import { NotifierError } from '../notifiers/notifier.ts';
 import { notificationJobId, type NotificationJobData } from './notification-queue.ts';
@@ -33,6 +34,11 @@ export function lastAlertKey(prefix: string, flowId: number): string {
   return `${prefix}:flow:${flowId}:last-alert`;
 }
 
+/** Set once an alert went out through a notifier; a job for the same pair finding it sends nothing. */
+export function deliveredMarkerKey(prefix: string, alertKey: string, notifier: string): string {
+  return `${prefix}:delivered:${notificationJobId(alertKey, notifier)}`;
+}
+
 export class DeliveryError extends Error {
   override readonly name = 'DeliveryError';
   readonly failure: DeliveryFailure;
@@ -48,8 +54,9 @@ export async function deliverNotification(
   options: { signal?: AbortSignal } = {},
 ): Promise<DeliveryOutcome> {
   const { alert, notifier: name } = data;
-  const marker = `${deps.prefix}:delivered:${notificationJobId(alert.key, name)}`;
-  const log = deps.log.child({ flowId: alert.flow.id, attemptId: alert.attempt?.id, alert: alert.key, notifier: name });
+  const marker = deliveredMarkerKey(deps.prefix, alert.key, name);
+  // An account- or installation-wide alert names no flow (its flow is the one that noticed, or a stand-in 0).
+  const log = deps.log.child({ flowId: isAboutFlow(alert) ? alert.flow.id : undefined, attemptId: alert.attempt?.id, alert: alert.key, notifier: name });
   if ((await deps.redis.exists(marker)) === 1) {
     log.info('alert already delivered; not sending again');
     return 'already-delivered';
@@ -58,7 +65,7 @@ export async function deliverNotification(
   if (notifier === undefined) {
     throw new DeliveryError({
       action: 'give-up',
-      message: `notifier "${name}" is no longer in the config; alert ${alert.key} was not sent (add the notifier back and retry the failed job, or ignore)`,
+      message: `notifier "${name}" is no longer in the config; alert ${alert.key} was not sent (add the notifier back, then run portable-watch alerts retry --notifier ${name}; or ignore it)`,
     });
   }
   try {
@@ -84,5 +91,17 @@ function classify(error: unknown): DeliveryFailure {
   }
   // Unclassified errors are retried: losing an alert to a bug is worse than retrying one.
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return { action: 'retry', message };
+  return { action: 'retry', message: hideUrls(message) };
+}
+
+/** Any URL-like text, which is how a webhook URL or SMTP credentials would appear in a message. */
+const URL_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]*/gi;
+
+/**
+ * The message becomes the job's failedReason, which BullMQ stores and `portable-watch alerts` prints. Notifier
+ * errors are written without secrets; an error no notifier classified was not, and a library's message can quote
+ * the URL it failed on, so any URL in it is hidden.
+ */
+function hideUrls(message: string): string {
+  return message.replace(URL_TEXT, '(a URL, hidden)');
 }

@@ -1,5 +1,6 @@
 import type { AlertKind, MonitorProblem } from '../alerts/alert.ts';
 import type { CheckOutcome } from '../detection/flow-state.ts';
+import type { AlertScope } from '../delivery/read-unsent-alerts.ts';
 
 /**
  * What `portable-watch status` knows about each configured flow, as plain data read from Redis once: the table
@@ -12,6 +13,8 @@ export interface StatusReport {
   account: MonitorStatus | null;
   /** One per configured flow, in config order. */
   flows: FlowStatus[];
+  /** Unsent alerts about no listed flow: account- and installation-wide ones, and flows this config no longer lists. */
+  otherUnsentAlerts: OtherUnsentCount[];
 }
 
 export interface FlowStatus {
@@ -25,9 +28,30 @@ export interface FlowStatus {
   nextCheck: number | null;
   /** The open failed/stalled incident, ended by the next successful run. */
   runIncident: { kind: 'failed' | 'stalled'; since: number; attemptId: number } | null;
+  /**
+   * The latest failed run the worker has seen, alerted or not: a failure that had already recovered when watching
+   * began is not alerted, and this is where it still shows.
+   */
+  lastFailure: { attemptId: number; at: number } | null;
   /** The flow cannot be checked (404, 403, transient errors that persist). */
   monitor: MonitorStatus | null;
   lastAlert: { kind: AlertKind; notifier: string; at: number; key: string } | null;
+  /** This flow's alerts the notifications queue has not delivered, per notifier that has any, by notifier name. */
+  unsentAlerts: UnsentCount[];
+}
+
+/** Alerts for one notifier not delivered yet: before the first send, between retries, or given up. */
+export interface UnsentCount {
+  notifier: string;
+  waiting: number;
+  retrying: number;
+  givenUp: number;
+}
+
+export interface OtherUnsentCount extends UnsentCount {
+  scope: AlertScope;
+  /** For a flow this config does not list; null for account- and installation-wide alerts. */
+  flow: { id: number; name: string } | null;
 }
 
 export interface MonitorStatus {
@@ -45,4 +69,15 @@ export interface MonitorStatus {
 export function countOpenIncidents(report: StatusReport): number {
   const flows = report.flows.filter((flow) => flow.runIncident !== null || flow.monitor?.alerted === true).length;
   return flows + (report.account?.alerted === true ? 1 : 0);
+}
+
+/** Unsent alerts of every flow and of the rest, by state. */
+export function totalUnsentAlerts(report: StatusReport): Omit<UnsentCount, 'notifier'> {
+  const total = { waiting: 0, retrying: 0, givenUp: 0 };
+  for (const count of [...report.flows.flatMap((flow) => flow.unsentAlerts), ...report.otherUnsentAlerts]) {
+    total.waiting += count.waiting;
+    total.retrying += count.retrying;
+    total.givenUp += count.givenUp;
+  }
+  return total;
 }

@@ -2,10 +2,13 @@ import { Queue } from 'bullmq';
 import type { RedisConnection } from '../redis/connect-redis.ts';
 import type { AlertKind } from '../alerts/alert.ts';
 import { lastAlertKey } from '../delivery/deliver-notification.ts';
+import { NOTIFICATION_QUEUE, type NotificationJobData } from '../delivery/notification-queue.ts';
+import { readUnsentAlerts } from '../delivery/read-unsent-alerts.ts';
 import type { FlowState, MonitorIncident } from '../detection/flow-state.ts';
 import { CHECK_QUEUE, schedulerId, type CheckJobData } from '../scheduling/reconcile-schedules.ts';
 import { createFlowStateStore } from '../state/flow-state-store.ts';
 import type { FlowStatus, MonitorStatus, StatusReport } from './flow-status.ts';
+import { groupUnsentAlerts } from './group-unsent-alerts.ts';
 
 export interface StatusTarget {
   id: number;
@@ -30,16 +33,20 @@ export async function readFlowStatus(input: {
   const ids = flows.map((flow) => flow.id);
   const store = createFlowStateStore(redis, prefix);
   const queue = new Queue<CheckJobData>(CHECK_QUEUE, { connection: redis, prefix, skipMetasUpdate: true });
+  const notifications = new Queue<NotificationJobData>(NOTIFICATION_QUEUE, { connection: redis, prefix, skipMetasUpdate: true });
   try {
-    const [states, account, lastAlerts, nextChecks] = await Promise.all([
+    const [states, account, lastAlerts, nextChecks, unsent] = await Promise.all([
       store.loadMany(ids),
       store.loadAccount(),
       readLastAlerts(redis, prefix, ids),
       readNextChecks(queue, ids),
+      readUnsentAlerts(notifications),
     ]);
+    const { byFlow, others } = groupUnsentAlerts(unsent, ids);
     return {
       now,
       account: monitorStatus(account.monitor),
+      otherUnsentAlerts: others,
       flows: flows.map((flow, index): FlowStatus => {
         const state = states.get(flow.id);
         return {
@@ -49,14 +56,16 @@ export async function readFlowStatus(input: {
           checkpoint: state?.checkpoint ?? null,
           nextCheck: nextChecks[index] ?? null,
           runIncident: runIncident(state),
+          lastFailure: state?.lastFailure ?? null,
           monitor: monitorStatus(state?.monitor ?? null),
           lastAlert: lastAlerts[index] ?? null,
+          unsentAlerts: byFlow.get(flow.id) ?? [],
         };
       }),
     };
   } finally {
-    // The connection is ours, not the queue's: close() leaves it open.
-    await queue.close();
+    // The connection is ours, not the queues': close() leaves it open.
+    await Promise.all([queue.close(), notifications.close()]);
   }
 }
 

@@ -1,4 +1,4 @@
-import { countOpenIncidents, type FlowStatus, type MonitorStatus, type StatusReport } from './flow-status.ts';
+import { countOpenIncidents, totalUnsentAlerts, type FlowStatus, type MonitorStatus, type StatusReport } from './flow-status.ts';
 
 /** A point in time for scripts: epoch ms to compute with, ISO 8601 (UTC) to read or hand to `date -d`. */
 export interface JsonTime {
@@ -13,40 +13,45 @@ export interface JsonTime {
  */
 export function renderStatusJson(report: StatusReport): string {
   const json = {
-    generatedAt: time(report.now),
+    generatedAt: jsonTime(report.now),
     openIncidents: countOpenIncidents(report),
+    unsentAlertTotals: totalUnsentAlerts(report),
     account: monitor(report.account),
     flows: report.flows.map((flow) => ({
       id: flow.id,
       name: flow.name,
-      lastCheck: flow.lastCheck === null ? null : { at: time(flow.lastCheck.at), outcome: flow.lastCheck.outcome },
-      checkpoint: nullableTime(flow.checkpoint),
+      lastCheck: flow.lastCheck === null ? null : { at: jsonTime(flow.lastCheck.at), outcome: flow.lastCheck.outcome },
+      checkpoint: nullableJsonTime(flow.checkpoint),
       scheduled: flow.nextCheck !== null,
-      nextCheck: nullableTime(flow.nextCheck),
+      nextCheck: nullableJsonTime(flow.nextCheck),
       incident: runIncident(flow.runIncident),
+      lastFailure: flow.lastFailure === null ? null : { attemptId: flow.lastFailure.attemptId, at: jsonTime(flow.lastFailure.at) },
       monitor: monitor(flow.monitor),
       lastAlert:
         flow.lastAlert === null
           ? null
-          : { kind: flow.lastAlert.kind, notifier: flow.lastAlert.notifier, at: time(flow.lastAlert.at), key: flow.lastAlert.key },
+          : { kind: flow.lastAlert.kind, notifier: flow.lastAlert.notifier, at: jsonTime(flow.lastAlert.at), key: flow.lastAlert.key },
+      unsentAlerts: flow.unsentAlerts.map(({ notifier, waiting, retrying, givenUp }) => ({ notifier, waiting, retrying, givenUp })),
     })),
+    otherUnsentAlerts: report.otherUnsentAlerts.map(({ scope, flow, notifier, waiting, retrying, givenUp }) => ({ scope, flow, notifier, waiting, retrying, givenUp })),
   };
   return JSON.stringify(json, null, 2);
 }
 
 function runIncident(incident: FlowStatus['runIncident']) {
-  return incident === null ? null : { kind: incident.kind, since: time(incident.since), attemptId: incident.attemptId };
+  return incident === null ? null : { kind: incident.kind, since: jsonTime(incident.since), attemptId: incident.attemptId };
 }
 
 function monitor(status: MonitorStatus | null) {
   if (status === null) return null;
-  return { kind: 'monitor-error' as const, problem: status.problem, message: status.message, since: time(status.since), alerted: status.alerted };
+  return { kind: 'monitor-error' as const, problem: status.problem, message: status.message, since: jsonTime(status.since), alerted: status.alerted };
 }
 
-function time(ms: number): JsonTime {
+/** Shared with `alerts --json`, so every time a script reads from portable-watch has one shape. */
+export function jsonTime(ms: number): JsonTime {
   return { ms, iso: new Date(ms).toISOString() };
 }
 
-function nullableTime(ms: number | null): JsonTime | null {
-  return ms === null ? null : time(ms);
+export function nullableJsonTime(ms: number | null): JsonTime | null {
+  return ms === null ? null : jsonTime(ms);
 }

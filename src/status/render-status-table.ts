@@ -1,5 +1,6 @@
-import { countOpenIncidents, type FlowStatus, type MonitorStatus, type StatusReport } from './flow-status.ts';
+import { countOpenIncidents, totalUnsentAlerts, type FlowStatus, type MonitorStatus, type OtherUnsentCount, type StatusReport, type UnsentCount } from './flow-status.ts';
 import { formatRelative } from './format-relative.ts';
+import { length, pad, printable, truncate } from './terminal-text.ts';
 
 /** Fits a terminal of the traditional 120 columns; wider content is cut at the end of the longest texts. */
 export const TABLE_WIDTH = 120;
@@ -25,7 +26,10 @@ const COLUMNS: Column[] = [
   { header: 'LAST ALERT', cell: (flow, now) => (flow.lastAlert === null ? '—' : `${printable(flow.lastAlert.kind)} ${formatRelative(flow.lastAlert.at, now)}`), min: 24 },
 ];
 
-/** The human form of `portable-watch status`: an account line when needed, the table, a summary. */
+/**
+ * The human form of `portable-watch status`: an account line when needed, the table (a flow with unsent alerts
+ * has a line under its row, per notifier), unsent alerts about no flow in it, a summary.
+ */
 export function renderStatusTable(report: StatusReport, width = TABLE_WIDTH): string {
   const rows = report.flows.map((flow) => COLUMNS.map((column) => column.cell(flow, report.now)));
   const widths = fitWidths(
@@ -33,13 +37,55 @@ export function renderStatusTable(report: StatusReport, width = TABLE_WIDTH): st
     width,
   );
   const line = (cells: string[]) => cells.map((cell, index) => pad(cell, widths[index] ?? 0)).join(GAP).trimEnd();
-  const lines = [line(COLUMNS.map((column) => column.header)), ...rows.map(line)];
+  // Under the NAME column, so the ID column still reads as a list of flows.
+  const indent = ' '.repeat((widths[0] ?? 0) + GAP.length);
+  const lines = [line(COLUMNS.map((column) => column.header))];
+  report.flows.forEach((flow, index) => {
+    lines.push(line(rows[index] ?? []));
+    if (flow.unsentAlerts.length > 0) lines.push(truncate(`${indent}unsent — ${unsentText(flow.unsentAlerts)}`, width));
+  });
   if (report.account !== null) lines.unshift(...accountLines(report.account, report.now, width), '');
+  if (report.otherUnsentAlerts.length > 0) lines.push('', 'Unsent alerts about no flow above:', ...otherUnsentLines(report.otherUnsentAlerts, width));
   if (report.flows.some((flow) => flow.monitor?.alerted === false)) {
     lines.push('', '(monitor: …) checks are failing but nobody was alerted yet: transient errors alert only once they persist.');
   }
-  lines.push('', summary(report));
+  lines.push('', ...unsentSummary(report), summary(report));
   return lines.join('\n');
+}
+
+/** `oncall: 2 given up; data-team: 1 retrying, 1 waiting`, given up first: that one needs a person. */
+function unsentText(counts: readonly UnsentCount[]): string {
+  return counts.map((count) => `${printable(count.notifier)}: ${stateCounts(count)}`).join('; ');
+}
+
+function stateCounts(count: Omit<UnsentCount, 'notifier'>): string {
+  const parts: string[] = [];
+  if (count.givenUp > 0) parts.push(`${count.givenUp} given up`);
+  if (count.retrying > 0) parts.push(`${count.retrying} retrying`);
+  if (count.waiting > 0) parts.push(`${count.waiting} waiting`);
+  return parts.join(', ');
+}
+
+/** One line per account, installation or unlisted flow, its notifiers together. */
+function otherUnsentLines(others: readonly OtherUnsentCount[], width: number): string[] {
+  const groups = new Map<string, { about: string; counts: OtherUnsentCount[] }>();
+  for (const count of others) {
+    const about =
+      count.flow === null ? `${count.scope}-wide` : `flow ${count.flow.id} ${printable(count.flow.name)} (not in this config)`;
+    const group = groups.get(about) ?? { about, counts: [] };
+    group.counts.push(count);
+    groups.set(about, group);
+  }
+  return [...groups.values()].map(({ about, counts }) => truncate(`  ${about} — ${unsentText(counts)}`, width));
+}
+
+/** Only when something is unsent; given-up alerts wait for a person, so the line says where to look. */
+function unsentSummary(report: StatusReport): string[] {
+  const total = totalUnsentAlerts(report);
+  const count = total.givenUp + total.retrying + total.waiting;
+  if (count === 0) return [];
+  const alerts = `${count} ${count === 1 ? 'alert' : 'alerts'} not sent yet (${stateCounts(total)})`;
+  return [total.givenUp > 0 ? `${alerts}: portable-watch alerts shows why` : alerts];
 }
 
 function nextCheckText(next: number | null, now: number): string {
@@ -55,7 +101,9 @@ function incidentText(flow: FlowStatus, now: number): string {
     const text = `monitor: ${flow.monitor.problem} ${formatRelative(flow.monitor.since, now)}`;
     parts.push(flow.monitor.alerted ? text : `(${text})`);
   }
-  return parts.length === 0 ? '—' : parts.join('; ');
+  if (parts.length > 0) return parts.join('; ');
+  // Nothing open: a failure that has recovered (or had, before watching began) is still worth a glance.
+  return flow.lastFailure === null ? '—' : `— (last failed ${formatRelative(flow.lastFailure.at, now)})`;
 }
 
 /** The account's problem stops every flow, so it comes first, with its whole message: it says what to fix. */
@@ -108,24 +156,4 @@ function fitWidths(natural: readonly number[], width: number): number[] {
     excess -= 1;
   }
   return widths;
-}
-
-/** Names and messages come from Portable and the config: control and bidi characters must not reach the terminal. */
-function printable(text: string): string {
-  return text.replace(/[\p{Cc}\p{Cf}]+/gu, ' ');
-}
-
-/** Counts code points, so an emoji is not cut in half; East Asian wide characters still misalign (rare in names). */
-function length(text: string): number {
-  return Array.from(text).length;
-}
-
-function truncate(text: string, width: number): string {
-  const chars = Array.from(text);
-  return chars.length <= width ? text : `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
-}
-
-function pad(text: string, width: number): string {
-  const cut = truncate(text, width);
-  return cut + ' '.repeat(Math.max(0, width - length(cut)));
 }

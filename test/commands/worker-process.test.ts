@@ -110,7 +110,7 @@ describe('portable-watch check', () => {
 
     const real = await runCli(['check', '--flow', '201'], env);
     expect(real.code).toBe(0);
-    expect(real.stdout).toMatch(/delivery .*: sent/);
+    expect(real.stdout).toContain('\nsent: oncall 1\n');
     expect(slack.posts).toHaveLength(1);
 
     const again = await runCli(['check', '--flow', '201'], env);

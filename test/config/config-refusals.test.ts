@@ -122,7 +122,7 @@ describe('a config file is refused', () => {
     const path = fixture('no-such-file.yaml');
     expect(await loadConfig(path, {})).toEqual({
       ok: false,
-      problems: [`config file not found: ${path} (set --config or CONFIG_PATH)`],
+      problems: [`config file not found: ${path} (start from a copy of config/flows.example.yaml, or set --config or CONFIG_PATH)`],
     });
   });
 

@@ -135,7 +135,7 @@ describe('config reloader, on request', () => {
   it('refuses a file that is gone on a file event too, saying it is not found', async () => {
     expect(await reloaderFor(valid([1])).reload('file-change')).toEqual({
       result: 'refused',
-      problems: [`config file not found: ${path} (set --config or CONFIG_PATH)`],
+      problems: [`config file not found: ${path} (start from a copy of config/flows.example.yaml, or set --config or CONFIG_PATH)`],
     });
   });
 

@@ -93,7 +93,7 @@ describe('deliverNotification', () => {
     const failure = await failureOf(deliverNotification(deps([]), { alert, notifier: 'oncall' }));
     expect(failure).toEqual({
       action: 'give-up',
-      message: `notifier "oncall" is no longer in the config; alert ${alert.key} was not sent (add the notifier back and retry the failed job, or ignore)`,
+      message: `notifier "oncall" is no longer in the config; alert ${alert.key} was not sent (add the notifier back, then run portable-watch alerts retry --notifier oncall; or ignore it)`,
     });
     expect(await redis.exists(`${prefix}:delivered:${alert.key}.oncall`)).toBe(0);
   });
@@ -105,10 +105,30 @@ describe('deliverNotification', () => {
     { thrown: new NotifierError('Slack answered 503', { retryable: true, status: 503 }), failure: { action: 'retry', message: 'Slack answered 503' } },
     { thrown: new TypeError('fetch failed'), failure: { action: 'retry', message: 'TypeError: fetch failed' } },
     { thrown: 'a string thrown by a library', failure: { action: 'retry', message: 'a string thrown by a library' } },
+    // What delivery says becomes the job's failedReason, which `portable-watch alerts` prints: no webhook URL, no SMTP password.
+    {
+      thrown: new TypeError('fetch https://hooks.slack.com/services/T0/B0/s3cret failed'),
+      failure: { action: 'retry', message: 'TypeError: fetch (a URL, hidden) failed' },
+    },
+    { thrown: 'no answer from smtps://alerts:p%40ss@mail.example.com:465.', failure: { action: 'retry', message: 'no answer from (a URL, hidden)' } },
   ])('classifies $thrown as $failure.action', async ({ thrown, failure }) => {
     const broken = recordingNotifier('oncall', thrown);
     expect(await failureOf(deliverNotification(deps([broken.notifier]), { alert, notifier: 'oncall' }))).toEqual(failure);
     expect(await redis.exists(`${prefix}:delivered:${alert.key}.oncall`)).toBe(0);
     expect(await redis.exists(lastAlertKey(prefix, alert.flow.id))).toBe(0);
+  });
+});
+
+describe('deliverNotification, alerts about no flow', () => {
+  it('logs an account- or installation-wide alert without a flow id (not the flow that noticed, not a stand-in 0)', async () => {
+    const oncall = recordingNotifier('oncall');
+    const { log, lines } = captureLog();
+    const installation: Alert = { ...monitorErrorAlert(), key: 'state-lost-x', flow: { id: 0, name: 'portable-watch' }, monitor: { ...monitorErrorAlert().monitor!, problem: 'state-lost', scope: 'installation' } };
+    for (const about of [monitorErrorAlert('account'), installation, alert]) await deliverNotification(deps([oncall.notifier], log), { alert: about, notifier: 'oncall' });
+    expect(lines.map((line) => [line.msg, line.alert, line.flowId])).toEqual([
+      ['alert delivered', '689422:monitor-error:account', undefined],
+      ['alert delivered', 'state-lost-x', undefined],
+      ['alert delivered', alert.key, alert.flow.id],
+    ]);
   });
 });

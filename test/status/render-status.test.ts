@@ -10,7 +10,7 @@ const M = 60 * S;
 const H = 60 * M;
 
 function flow(overrides: Partial<FlowStatus> & { id: number }): FlowStatus {
-  return { name: null, lastCheck: null, checkpoint: null, nextCheck: null, runIncident: null, monitor: null, lastAlert: null, ...overrides };
+  return { name: null, lastCheck: null, checkpoint: null, nextCheck: null, runIncident: null, lastFailure: null, monitor: null, lastAlert: null, unsentAlerts: [], ...overrides };
 }
 
 const healthy = flow({
@@ -27,7 +27,17 @@ const failed = flow({
   checkpoint: NOW - 5 * S,
   nextCheck: NOW + 55 * S,
   runIncident: { kind: 'failed', since: NOW - 3 * H - 5 * S, attemptId: 9001 },
+  lastFailure: { attemptId: 9001, at: NOW - 3 * H - 5 * S },
   lastAlert: { kind: 'failed', notifier: 'oncall', at: NOW - 3 * H, key: 'f17-a9001-failed' },
+});
+/** Failed before the worker watched it and had recovered by then: nothing alerted, nothing open, still shown. */
+const recovered = flow({
+  id: 18,
+  name: 'Invoices',
+  lastCheck: { at: NOW - 5 * S, outcome: 'ok' },
+  checkpoint: NOW - 5 * S,
+  nextCheck: NOW + 55 * S,
+  lastFailure: { attemptId: 7001, at: NOW - 2 * H },
 });
 const unchecked = flow({ id: 5 });
 /** A stalled run, checks failing inside the transient grace period, a worker that stopped taking its jobs. */
@@ -55,6 +65,18 @@ const rejectedToken = {
   alerted: true,
 };
 
+/** Alerts of one flow not sent yet, per notifier, as the read model lists them: by notifier name. */
+const withUnsent = [
+  { notifier: 'data-team', waiting: 1, retrying: 2, givenUp: 0 },
+  { notifier: 'oncall', waiting: 0, retrying: 0, givenUp: 1 },
+];
+const otherUnsent = [
+  { scope: 'account' as const, flow: null, notifier: 'oncall', waiting: 0, retrying: 0, givenUp: 1 },
+  { scope: 'installation' as const, flow: null, notifier: 'oncall', waiting: 1, retrying: 0, givenUp: 0 },
+  { scope: 'flow' as const, flow: { id: 99, name: 'Old \u001b[2J flow' }, notifier: 'data-team', waiting: 0, retrying: 0, givenUp: 2 },
+  { scope: 'flow' as const, flow: { id: 99, name: 'Old \u001b[2J flow' }, notifier: 'oncall', waiting: 0, retrying: 1, givenUp: 0 },
+];
+
 describe('formatRelative', () => {
   it.each([
     [NOW, 'now'],
@@ -76,7 +98,7 @@ describe('renderStatusTable', () => {
   const cases: Array<{ name: string; report: StatusReport; expected: string[] }> = [
     {
       name: 'a healthy flow, a failed one, and one never checked nor scheduled',
-      report: { now: NOW, account: null, flows: [healthy, failed, unchecked] },
+      report: { now: NOW, account: null, flows: [healthy, failed, unchecked], otherUnsentAlerts: [] },
       expected: [
         'ID      NAME                 LAST CHECK      CHECKPOINT  NEXT CHECK     OPEN INCIDENT  LAST ALERT',
         '689422  Events to Snowflake  ok 12s ago      12s ago     in 48s         —              —',
@@ -88,7 +110,7 @@ describe('renderStatusTable', () => {
     },
     {
       name: 'an account incident, a pending monitor error, an overdue check, a hostile name and a long one squeezed to 120 columns',
-      report: { now: NOW, account: rejectedToken, flows: [troubled, gone] },
+      report: { now: NOW, account: rejectedToken, flows: [troubled, gone], otherUnsentAlerts: [] },
       expected: [
         'ACCOUNT: monitor: unauthorized 4m ago — no flow can be checked until it is fixed:',
         '  Portable rejected the API token (401) for GET /v2/flows/1/run: check PORTABLE_API_TOKEN — tokens are made and revoked',
@@ -104,8 +126,42 @@ describe('renderStatusTable', () => {
       ],
     },
     {
+      name: 'unsent alerts under their flow; account-wide, installation-wide and those of an unlisted flow below the table',
+      report: {
+        now: NOW,
+        account: null,
+        flows: [{ ...failed, unsentAlerts: withUnsent }, healthy],
+        otherUnsentAlerts: otherUnsent,
+      },
+      expected: [
+        'ID      NAME                 LAST CHECK      CHECKPOINT  NEXT CHECK  OPEN INCIDENT  LAST ALERT',
+        '17      Orders               alerted 5s ago  5s ago      in 55s      failed 3h ago  failed 3h ago',
+        '        unsent — data-team: 2 retrying, 1 waiting; oncall: 1 given up',
+        '689422  Events to Snowflake  ok 12s ago      12s ago     in 48s      —              —',
+        '',
+        'Unsent alerts about no flow above:',
+        '  account-wide — oncall: 1 given up',
+        '  installation-wide — oncall: 1 waiting',
+        '  flow 99 Old  [2J flow (not in this config) — data-team: 2 given up; oncall: 1 retrying',
+        '',
+        '9 alerts not sent yet (4 given up, 3 retrying, 2 waiting): portable-watch alerts shows why',
+        '2 flows, 1 open incident',
+      ],
+    },
+    {
+      name: 'a failure that recovered before watching began: no open incident, but when it last failed',
+      report: { now: NOW, account: null, flows: [recovered, healthy], otherUnsentAlerts: [] },
+      expected: [
+        'ID      NAME                 LAST CHECK  CHECKPOINT  NEXT CHECK  OPEN INCIDENT           LAST ALERT',
+        '18      Invoices             ok 5s ago   5s ago      in 55s      — (last failed 2h ago)  —',
+        '689422  Events to Snowflake  ok 12s ago  12s ago     in 48s      —                       —',
+        '',
+        '2 flows, 0 open incidents',
+      ],
+    },
+    {
       name: 'no flows at all',
-      report: { now: NOW, account: null, flows: [] },
+      report: { now: NOW, account: null, flows: [], otherUnsentAlerts: [] },
       expected: ['ID  NAME  LAST CHECK  CHECKPOINT  NEXT CHECK  OPEN INCIDENT  LAST ALERT', '', '0 flows, 0 open incidents'],
     },
   ];
@@ -115,19 +171,34 @@ describe('renderStatusTable', () => {
 
   it('keeps every line within 120 columns and passes no control character through', () => {
     const many = Array.from({ length: 30 }, (_, index) => ({ ...gone, id: 100_000 + index, name: `${gone.name ?? ''}\t${index}` }));
-    const text = renderStatusTable({ now: NOW, account: { ...rejectedToken, message: `${'x'.repeat(300)} \u0007 ${rejectedToken.message}` }, flows: [healthy, failed, troubled, ...many] });
+    const text = renderStatusTable({ now: NOW, account: { ...rejectedToken, message: `${'x'.repeat(300)} \u0007 ${rejectedToken.message}` }, flows: [healthy, failed, troubled, ...many], otherUnsentAlerts: [] });
     for (const line of text.split('\n')) expect(Array.from(line).length).toBeLessThanOrEqual(TABLE_WIDTH);
     expect(text.replace(/\n/g, '')).not.toMatch(/[\p{Cc}\p{Cf}]/u);
   });
 });
 
 describe('renderStatusJson', () => {
+  it('adds unsent alerts per flow and notifier, those about no listed flow, and totals', () => {
+    const json = JSON.parse(renderStatusJson({ now: NOW, account: null, flows: [{ ...failed, unsentAlerts: withUnsent }, healthy], otherUnsentAlerts: otherUnsent })) as {
+      unsentAlertTotals: unknown;
+      flows: Array<{ id: number; unsentAlerts: unknown }>;
+      otherUnsentAlerts: unknown;
+    };
+    expect(json.unsentAlertTotals).toEqual({ waiting: 2, retrying: 3, givenUp: 4 });
+    expect(json.flows.map((flow) => [flow.id, flow.unsentAlerts])).toEqual([
+      [17, withUnsent],
+      [689422, []],
+    ]);
+    expect(json.otherUnsentAlerts).toEqual(otherUnsent);
+  });
+
   it('states the same facts with absolute times as epoch ms and ISO 8601, null for never / none / not scheduled', () => {
-    const json = JSON.parse(renderStatusJson({ now: NOW, account: rejectedToken, flows: [failed, unchecked, troubled] })) as Record<string, unknown>;
+    const json = JSON.parse(renderStatusJson({ now: NOW, account: rejectedToken, flows: [failed, unchecked, troubled], otherUnsentAlerts: [] })) as Record<string, unknown>;
     const iso = (ms: number) => ({ ms, iso: new Date(ms).toISOString() });
     expect(json).toEqual({
       generatedAt: { ms: NOW, iso: '2026-11-29T12:00:00.000Z' },
       openIncidents: 3,
+      unsentAlertTotals: { waiting: 0, retrying: 0, givenUp: 0 },
       account: { kind: 'monitor-error', problem: 'unauthorized', message: rejectedToken.message, since: iso(NOW - 4 * M), alerted: true },
       flows: [
         {
@@ -138,10 +209,12 @@ describe('renderStatusJson', () => {
           scheduled: true,
           nextCheck: iso(NOW + 55 * S),
           incident: { kind: 'failed', since: iso(NOW - 3 * H - 5 * S), attemptId: 9001 },
+          lastFailure: { attemptId: 9001, at: iso(NOW - 3 * H - 5 * S) },
           monitor: null,
           lastAlert: { kind: 'failed', notifier: 'oncall', at: iso(NOW - 3 * H), key: 'f17-a9001-failed' },
+          unsentAlerts: [],
         },
-        { id: 5, name: null, lastCheck: null, checkpoint: null, scheduled: false, nextCheck: null, incident: null, monitor: null, lastAlert: null },
+        { id: 5, name: null, lastCheck: null, checkpoint: null, scheduled: false, nextCheck: null, incident: null, lastFailure: null, monitor: null, lastAlert: null, unsentAlerts: [] },
         {
           id: 1,
           name: troubled.name,
@@ -150,10 +223,13 @@ describe('renderStatusJson', () => {
           scheduled: true,
           nextCheck: iso(NOW - 3 * M),
           incident: { kind: 'stalled', since: iso(NOW - 3 * H), attemptId: 1 },
+          lastFailure: null,
           monitor: { kind: 'monitor-error', problem: 'transient', message: 'Portable answered 503', since: iso(NOW - 2 * M), alerted: false },
           lastAlert: null,
+          unsentAlerts: [],
         },
       ],
+      otherUnsentAlerts: [],
     });
   });
 });

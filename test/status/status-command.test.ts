@@ -2,10 +2,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NOTIFICATION_QUEUE } from '../../src/delivery/notification-queue.ts';
+import { answer, startSlackReceiver, type SlackReceiver } from '../notifiers/slack-receiver.ts';
 import { eventually, testRedisUrl } from '../support/redis.ts';
-import { runCli } from '../support/run-cli.ts';
+import { runCli, startProcess } from '../support/run-cli.ts';
 import { startHarness, type Harness } from '../support/watch-harness.ts';
 
 /**
@@ -17,6 +21,7 @@ const HEADERS = ['ID', 'NAME', 'LAST CHECK', 'CHECKPOINT', 'NEXT CHECK', 'OPEN I
 type Row = Record<(typeof HEADERS)[number], string>;
 
 let harness: Harness | undefined;
+let teamSlack: SlackReceiver | undefined;
 let dir: string;
 
 beforeEach(async () => {
@@ -26,6 +31,8 @@ beforeEach(async () => {
 afterEach(async () => {
   await harness?.close();
   harness = undefined;
+  await teamSlack?.close();
+  teamSlack = undefined;
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -70,8 +77,11 @@ async function snapshot(redis: Redis, prefix: string): Promise<Map<string, strin
   return new Map(keys.map((key, index) => [key, values[index] ?? 'gone']));
 }
 
-/** What a read-only status may send about our keys; scripts count by the commands they run, listed separately. */
-const READ_COMMANDS = new Set(['hget', 'hgetall', 'zscore', 'evalsha', 'eval']);
+/**
+ * What a read-only status may send about our keys; scripts count by the commands they run, listed separately. The
+ * list and sorted-set reads are BullMQ's getJobs, reading the notifications queue for unsent alerts.
+ */
+const READ_COMMANDS = new Set(['hget', 'hgetall', 'zscore', 'evalsha', 'eval', 'zrange', 'zrevrange', 'zcard', 'lrange', 'llen', 'lindex']);
 
 /** Names of the commands, script-run ones included, that mention a key under the prefix (Redis MONITOR). */
 async function watchCommands(redis: Redis, prefix: string): Promise<{ stop(): Promise<string[]> }> {
@@ -102,8 +112,10 @@ interface JsonFlow {
   scheduled: boolean;
   nextCheck: { ms: number; iso: string } | null;
   incident: { kind: string; since: { ms: number; iso: string }; attemptId: number } | null;
+  lastFailure: { attemptId: number; at: { ms: number; iso: string } } | null;
   monitor: { problem: string; alerted: boolean } | null;
   lastAlert: { kind: string; notifier: string; at: { ms: number; iso: string } } | null;
+  unsentAlerts: Array<{ notifier: string; waiting: number; retrying: number; givenUp: number }>;
 }
 interface JsonStatus {
   generatedAt: { ms: number; iso: string };
@@ -191,8 +203,38 @@ describe('portable-watch status', () => {
     expect(Number(await h.redis.hget(lastAlertKeys[0] ?? '', 'at'))).toBe(jsonEvents?.lastAlert?.at.ms);
     expect(jsonOrders).toMatchObject({ id: 302, name: 'Orders', incident: { kind: 'stalled' }, lastAlert: { kind: 'stalled' } });
     expect(jsonGone).toMatchObject({ id: 304, name: 'Gone', checkpoint: null, incident: null, monitor: { problem: 'not-found', alerted: true }, lastAlert: { kind: 'monitor-error' } });
-    expect(jsonNever).toEqual({ id: 303, name: null, lastCheck: null, checkpoint: null, scheduled: false, nextCheck: null, incident: null, monitor: null, lastAlert: null });
+    expect(jsonNever).toEqual({ id: 303, name: null, lastCheck: null, checkpoint: null, scheduled: false, nextCheck: null, incident: null, lastFailure: null, monitor: null, lastAlert: null, unsentAlerts: [] });
   }, 40_000);
+
+  it('a quiet first start: only what is wrong now is alerted, and a failure that had recovered still shows', async () => {
+    const flows = ['  - { id: 311, name: Invoices }', '  - { id: 312, name: Orders }'];
+    const h = (harness = await startHarness(flows.join('\n'), DAILY));
+    h.simulator.addFlow({ id: 311 });
+    h.simulator.addFlow({ id: 312 });
+    const ago = (minutes: number) => Date.now() - minutes * 60_000;
+    // Invoices failed twice and has run well since; Orders failed, succeeded, then failed twice and is failing now.
+    h.simulator.addAttempt(311, { state: 'failed', errors: ['old news'], createdAt: ago(50), completedAt: ago(49) });
+    const recoveredFrom = h.simulator.addAttempt(311, { state: 'failed', errors: ['old news'], createdAt: ago(40), completedAt: ago(39) });
+    h.simulator.addAttempt(311, { state: 'succeeded', createdAt: ago(30), completedAt: ago(29) });
+    h.simulator.addAttempt(312, { state: 'failed', errors: ['old news'], createdAt: ago(50), completedAt: ago(49) });
+    h.simulator.addAttempt(312, { state: 'succeeded', createdAt: ago(40), completedAt: ago(39) });
+    h.simulator.addAttempt(312, { state: 'failed', errors: ['still failing'], createdAt: ago(30), completedAt: ago(29) });
+    const failingNow = h.simulator.addAttempt(312, { state: 'failed', errors: ['failing now'], createdAt: ago(20), completedAt: ago(19) });
+    const service = await h.startService();
+    await eventually(async () => ((await h.redis.exists(`${h.prefix}:flow:312:last-alert`)) === 1 ? true : undefined), 'the delivery record');
+    await eventually(async () => ((await h.redis.hget(`${h.prefix}:flow:311:state`, 'state')) === null ? undefined : true), "Invoices' first check");
+    await service.close(1_000);
+    expect(h.posts()).toEqual(['FAILED: Orders']);
+    expect(JSON.stringify(h.slack.posts[0]?.body)).toContain(`Attempt ${failingNow.id} of Orders failed`);
+
+    const configPath = await writeCliConfig(flows.join('\n'));
+    const rows = tableRows((await status(h, configPath)).stdout);
+    expect(rows.get('311')).toMatchObject({ 'LAST CHECK': expect.stringMatching(/^ok /) as string, 'OPEN INCIDENT': '— (last failed 39m ago)', 'LAST ALERT': '—' });
+    expect(rows.get('312')?.['OPEN INCIDENT']).toMatch(/^failed 19m ago$/);
+    const [invoices, orders] = (JSON.parse((await status(h, configPath, '--json')).stdout) as JsonStatus).flows;
+    expect(invoices).toMatchObject({ incident: null, lastFailure: { attemptId: recoveredFrom.id }, lastAlert: null });
+    expect(orders).toMatchObject({ incident: { kind: 'failed', attemptId: failingNow.id }, lastFailure: { attemptId: failingNow.id } });
+  }, 30_000);
 
   it('shows an account-wide incident (a rejected token) above the table', async () => {
     const h = (harness = await startHarness('  - { id: 401, name: Events }', DAILY));
@@ -237,6 +279,94 @@ describe('portable-watch status', () => {
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toContain('flows[0].maxRunTime: unknown key (did you mean "maxRuntime"?)');
   });
+});
+
+const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+
+/** `portable-watch ARGS` in a shell that has Redis and nothing else: none of the variables the config refers to. */
+async function runWithoutSecrets(h: Harness, args: string[]) {
+  const cli = startProcess([process.execPath, CLI, ...args], { env: { PATH: process.env.PATH ?? '', REDIS_URL: testRedisUrl(), QUEUE_PREFIX: h.prefix } });
+  const code = await cli.exited;
+  return { code, stdout: cli.stdout(), stderr: cli.stderr() };
+}
+
+/** Resolves once the notifications queue holds exactly these counts. */
+async function queueReaches(h: Harness, counts: { failed: number; delayed: number }, what: string): Promise<void> {
+  const queue = new Queue(NOTIFICATION_QUEUE, { connection: h.redis, prefix: h.prefix, skipMetasUpdate: true });
+  try {
+    await eventually(async () => {
+      const found = await queue.getJobCounts('failed', 'delayed');
+      return found.failed === counts.failed && found.delayed === counts.delayed ? true : undefined;
+    }, what, 15_000);
+  } finally {
+    await queue.close();
+  }
+}
+
+describe('portable-watch status: unsent alerts', () => {
+  it('shows per notifier what is retrying and given up, under its flow and for the account, with every secret unset', async () => {
+    const team = (teamSlack = await startSlackReceiver());
+    team.respondWith(answer(503, 'service_unavailable'));
+    const flows = ['  - { id: 501, name: Events, notify: [oncall, team] }', '  - { id: 502, name: Orders, notify: [oncall, team] }'].join('\n');
+    const h = (harness = await startHarness(flows, DAILY, { notifiers: `  team: { type: slack, webhookUrl: "${team.url('/services/T9/B9/team-secret')}" }` }));
+    // oncall's webhook was revoked (given up at once); team's Slack is down (retried, after a long backoff here).
+    h.slack.respondWith(answer(404, 'no_service'));
+    h.simulator.addFlow({ id: 501 });
+    h.simulator.addFlow({ id: 502 });
+    h.simulator.addAttempt(501, { state: 'failed', errors: ['Failed to connect to the source'], createdAt: Date.now() - 60_000 });
+    const service = await h.startService(undefined, { deliveryBackoff: () => 10 * 60_000 });
+    await queueReaches(h, { failed: 1, delayed: 1 }, 'the failed alert to give up for oncall and retry for team');
+    h.simulator.setToken('rotated-token');
+    await service.checkNow(502);
+    await queueReaches(h, { failed: 2, delayed: 2 }, 'the account alert to do the same');
+    await service.close(1_000);
+
+    const configPath = join(dir, 'flows.yaml');
+    const config = [
+      'portable: { token: "${PORTABLE_API_TOKEN}" }',
+      'notifiers:',
+      '  oncall: { type: slack, webhookUrl: "${SLACK_WEBHOOK_URL}" }',
+      '  team: { type: slack, webhookUrl: "${TEAM_WEBHOOK_URL}" }',
+      '  mail: { type: email, to: [data@example.com] }',
+      'email: { smtpUrl: "${SMTP_URL}", from: alerts@example.com }',
+      'defaults: { notify: [oncall, team, mail] }',
+      'flows:',
+      flows,
+    ].join('\n');
+    await writeFile(configPath, config);
+    // The same shell cannot validate the file: the secrets really are missing.
+    expect((await runWithoutSecrets(h, ['validate', '--config', configPath])).code).toBe(1);
+
+    const table = await runWithoutSecrets(h, ['status', '--config', configPath]);
+    expect(table.stderr).toBe('');
+    expect(table.code).toBe(0);
+    const lines = table.stdout.split('\n');
+    const events = lines.findIndex((line) => line.startsWith('501 '));
+    expect(lines[events + 1]).toBe('     unsent — oncall: 1 given up; team: 1 retrying');
+    const orders = lines.findIndex((line) => line.startsWith('502 '));
+    expect(lines[orders + 1]).toBe('');
+    expect(lines.slice(orders + 2, orders + 4)).toEqual(['Unsent alerts about no flow above:', '  account-wide — oncall: 1 given up; team: 1 retrying']);
+    expect(table.stdout).toContain('\n4 alerts not sent yet (2 given up, 2 retrying): portable-watch alerts shows why\n');
+
+    const json = await runWithoutSecrets(h, ['status', '--config', configPath, '--json']);
+    expect(json.code).toBe(0);
+    const parsed = JSON.parse(json.stdout) as JsonStatus & { unsentAlertTotals: unknown; otherUnsentAlerts: unknown };
+    expect(parsed.unsentAlertTotals).toEqual({ waiting: 0, retrying: 2, givenUp: 2 });
+    expect(parsed.flows.map((flow) => [flow.id, flow.unsentAlerts])).toEqual([
+      [
+        501,
+        [
+          { notifier: 'oncall', waiting: 0, retrying: 0, givenUp: 1 },
+          { notifier: 'team', waiting: 0, retrying: 1, givenUp: 0 },
+        ],
+      ],
+      [502, []],
+    ]);
+    expect(parsed.otherUnsentAlerts).toEqual([
+      { scope: 'account', flow: null, notifier: 'oncall', waiting: 0, retrying: 0, givenUp: 1 },
+      { scope: 'account', flow: null, notifier: 'team', waiting: 0, retrying: 1, givenUp: 0 },
+    ]);
+  }, 40_000);
 });
 
 /** A local port nothing listens on (it was free a moment ago). */

@@ -1,0 +1,22 @@
+/**
+ * Text for a terminal table. Names and messages come from Portable, the config and stored errors: control and bidi
+ * characters must not reach the terminal.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\p{Cc}\p{Cf}]+/gu, ' ');
+}
+
+/** Counts code points, so an emoji is not cut in half; East Asian wide characters still misalign (rare in names). */
+export function length(text: string): number {
+  return Array.from(text).length;
+}
+
+export function truncate(text: string, width: number): string {
+  const chars = Array.from(text);
+  return chars.length <= width ? text : `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
+}
+
+export function pad(text: string, width: number): string {
+  const cut = truncate(text, width);
+  return cut + ' '.repeat(Math.max(0, width - length(cut)));
+}
