@@ -21,7 +21,9 @@ LABEL org.opencontainers.image.title="portable-watch" \
       org.opencontainers.image.description="Watches Portable data flows and alerts when a run fails or hangs." \
       org.opencontainers.image.licenses="MIT"
 # HTTP_HOST is 0.0.0.0 so a published port reaches /healthz; the HEALTHCHECK below asks 127.0.0.1.
+# LOG_FORMAT=json: one JSON object per line even under `docker run -t`, for log shippers.
 ENV NODE_ENV=production \
+    LOG_FORMAT=json \
     CONFIG_PATH=/app/config/flows.yaml \
     HTTP_HOST=0.0.0.0 \
     HTTP_PORT=8080
@@ -33,7 +35,9 @@ COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 COPY --from=build /app/dist ./dist
-# The real config is mounted at CONFIG_PATH; the example documents every key and validates with no environment.
+# `npx portable-watch` (package.json "bin"): the launcher runs dist/src/cli.js where src/ is absent.
+COPY bin ./bin
+# The real config is mounted at CONFIG_PATH; the example documents every key (a template reading the secrets from the environment).
 COPY config/flows.example.yaml ./config/flows.example.yaml
 # Files stay owned by root, so the worker cannot rewrite its own code or dependencies.
 USER node

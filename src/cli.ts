@@ -1,33 +1,18 @@
 #!/usr/bin/env node
-import { commands, helpText } from './commands/registry.ts';
-import { writeLine } from './commands/command.ts';
-
-/** Entry point of the `portable-watch` command: picks the subcommand and hands it the process. */
-async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    writeLine(process.stdout, helpText());
-    return name === undefined ? 1 : 0;
-  }
-  const command = commands[name as keyof typeof commands] as (typeof commands)[keyof typeof commands] | undefined;
-  if (command === undefined) {
-    writeLine(process.stderr, `portable-watch: unknown command "${name}"\n`);
-    writeLine(process.stderr, helpText());
-    return 1;
-  }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    writeLine(process.stdout, `${command.usage}\n\n${command.summary}`);
-    return 0;
-  }
-  return command.run({ argv: rest, env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr });
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    writeLine(process.stderr, `portable-watch: ${error instanceof Error ? error.message : String(error)}`);
+// `node src/cli.ts`, `npx portable-watch` and the image's `node dist/src/cli.js` all start here.
+//
+// Node runs TypeScript itself from 22.18 (and 23.6) on. An older Node cannot read the rest of src/, so this file
+// is written to run on any Node: plain JavaScript, no import or export, in src/'s CommonJS scope (src/package.json;
+// every directory below it is an ES module scope of its own). It checks the version, says in one line what to do
+// when it is too old, and otherwise loads the CLI.
+{
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  if (major < 22 || (major === 22 && minor < 18)) {
+    process.stderr.write(
+      `portable-watch needs Node 22.18 or later to run from source (this is Node ${process.versions.node}): run \`npx portable-watch\` in the project, which uses the Node 24 that npm ci installed.\n`,
+    );
     process.exitCode = 1;
-  },
-);
+  } else {
+    void import('./commands/run-cli.ts');
+  }
+}

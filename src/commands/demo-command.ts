@@ -1,5 +1,5 @@
 import { runDemo } from '../demo/run-demo.ts';
-import { DEFAULT_REDIS_URL } from '../main.ts';
+import { DEFAULT_REDIS_URL } from '../worker/main.ts';
 import { writeLine, type Command, type CommandContext } from './command.ts';
 import { parseOptions } from './command-support.ts';
 
@@ -11,7 +11,7 @@ const USAGE = [
   '',
   'Environment: REDIS_URL (default redis://127.0.0.1:6379; without one answering there, a private',
   'redis-server from PATH is started and stopped again), SLACK_WEBHOOK_URL (also post the alerts to Slack),',
-  'LOG_LEVEL (the worker\'s logs; default warn).',
+  'LOG_LEVEL (the worker\'s logs; default warn), LOG_FORMAT (pretty or json; default pretty at a terminal).',
 ].join('\n');
 
 /** `portable-watch demo`: a first look without a Portable account. Ctrl-C stops it and cleans up. */

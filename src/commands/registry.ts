@@ -1,6 +1,8 @@
 import type { Command } from './command.ts';
+import { alertsCommand } from './alerts-command.ts';
 import { checkCommand } from './check-command.ts';
 import { demoCommand } from './demo-command.ts';
+import { simulateCommand } from './simulate-command.ts';
 import { startCommand } from './start-command.ts';
 import { statusCommand } from './status-command.ts';
 import { testAlertCommand } from './test-alert-command.ts';
@@ -11,9 +13,11 @@ export const commands = {
   start: startCommand,
   check: checkCommand,
   status: statusCommand,
+  alerts: alertsCommand,
   'test-alert': testAlertCommand,
   validate: validateCommand,
   demo: demoCommand,
+  simulate: simulateCommand,
 } satisfies Record<string, Command>;
 
 export function helpText(): string {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { runWorker } from '../main.ts';
+import { runWorker } from '../worker/main.ts';
 import type { Command, CommandContext } from './command.ts';
 import { CONFIG_OPTION_HELP, configPathOf, loadConfigOrReport, parseOptions } from './command-support.ts';
 
@@ -12,9 +12,10 @@ const USAGE = [
   'The worker reloads the config when the file changes, or on SIGHUP; a file that does not validate is refused',
   'and the worker goes on with the config it has. SIGTERM or SIGINT stop it within 10 seconds.',
   '',
-  'Environment: REDIS_URL (default redis://127.0.0.1:6379), LOG_LEVEL (default info), QUEUE_PREFIX',
-  '(default {portable-watch}), HTTP_PORT (default 8080; 0 picks a free port) and HTTP_HOST (default 0.0.0.0)',
-  'for /healthz, /readyz and /metrics; the config reads secrets such as PORTABLE_API_TOKEN through ${VAR}.',
+  'Environment: REDIS_URL (default redis://127.0.0.1:6379), LOG_LEVEL (default info), LOG_FORMAT (pretty or',
+  'json; default pretty when stdout is a terminal, json otherwise), QUEUE_PREFIX (default {portable-watch}),',
+  'HTTP_PORT (default 8080; 0 picks a free port) and HTTP_HOST (default 0.0.0.0) for /healthz, /readyz and',
+  '/metrics; the config reads secrets such as PORTABLE_API_TOKEN through ${VAR}.',
   'On a Redis Cluster set REDIS_CLUSTER_NODES=host:port,… (QUEUE_PREFIX must keep a {hash tag}); behind Sentinel',
   'set REDIS_SENTINELS=host:port,… with REDIS_SENTINEL_NAME (default mymaster) and REDIS_SENTINEL_PASSWORD if any;',
   'either way REDIS_URL then supplies only the password (and rediss:// for TLS).',

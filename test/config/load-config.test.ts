@@ -170,17 +170,28 @@ describe('renderFlowUrl', () => {
 });
 
 describe('config/flows.example.yaml', () => {
-  it('is valid with no environment at all', async () => {
-    const result = await loadConfig(EXAMPLE, {});
+  const SECRETS = { PORTABLE_API_TOKEN: 'real-token', SLACK_WEBHOOK_URL: 'https://hooks.slack.test/real', SMTP_URL: 'smtps://mail.example.com' };
+
+  // A template, not a trap: no fallback makes it look ready when a secret is missing (validate names each).
+  it('needs its three secrets from the environment, and falls back to nothing else', async () => {
+    expect(await loadConfig(EXAMPLE, {})).toEqual({
+      ok: false,
+      problems: [
+        'portable.token: environment variable PORTABLE_API_TOKEN is not set (export it, or write ${PORTABLE_API_TOKEN:-fallback})',
+        'notifiers.oncall.webhookUrl: environment variable SLACK_WEBHOOK_URL is not set (export it, or write ${SLACK_WEBHOOK_URL:-fallback})',
+        'email.smtpUrl: environment variable SMTP_URL is not set (export it, or write ${SMTP_URL:-fallback})',
+      ],
+    });
+    const result = await loadConfig(EXAMPLE, SECRETS);
     expect(result).toMatchObject({
       ok: true,
       config: {
-        portable: { token: 'demo-token', apiUrl: 'https://api.portable.io' },
+        portable: { apiUrl: 'https://api.portable.io' },
         notifiers: {
           oncall: { type: 'slack', mention: '<!here>' },
           'data-team': { type: 'email', to: ['data-team@example.com'] },
         },
-        email: { smtpUrl: 'smtp://localhost:1025', from: 'Portable Watch <alerts@example.com>' },
+        email: { from: 'Portable Watch <alerts@example.com>' },
       },
     });
     expect(result.ok && result.config.portable.flowUrl).toBeUndefined();
@@ -188,8 +199,7 @@ describe('config/flows.example.yaml', () => {
   });
 
   it('takes the secrets from the environment when they are set', async () => {
-    const env = { PORTABLE_API_TOKEN: 'real-token', SLACK_WEBHOOK_URL: 'https://hooks.slack.test/real', SMTP_URL: 'smtps://mail.example.com' };
-    expect(await loadConfig(EXAMPLE, env)).toMatchObject({
+    expect(await loadConfig(EXAMPLE, SECRETS)).toMatchObject({
       ok: true,
       config: {
         portable: { token: 'real-token' },
@@ -202,8 +212,8 @@ describe('config/flows.example.yaml', () => {
   it('documents the built-in defaults: leaving out its defaults: section changes nothing', async () => {
     const document = parseDocument(await readFile(EXAMPLE, 'utf8'));
     expect(document.delete('defaults')).toBe(true);
-    const withoutDefaults = parseConfig(String(document), {}, 'example without defaults');
-    expect(withoutDefaults).toEqual(await loadConfig(EXAMPLE, {}));
+    const withoutDefaults = parseConfig(String(document), SECRETS, 'example without defaults');
+    expect(withoutDefaults).toEqual(await loadConfig(EXAMPLE, SECRETS));
     expect(withoutDefaults.ok && withoutDefaults.config.flows[1]).toEqual({
       id: 689423,
       name: 'Salesforce to BigQuery',

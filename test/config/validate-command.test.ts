@@ -37,8 +37,23 @@ describe.concurrent('portable-watch validate', () => {
     await rm(emptyDirectory, { recursive: true, force: true });
   });
 
-  it('accepts the example config with no environment and summarizes it', async () => {
+  it('names each variable the example config reads when the shell sets none of them', async () => {
     expect(await runCli(['validate', '--config', 'config/flows.example.yaml'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: [
+        'config/flows.example.yaml: 3 problems',
+        '  portable.token: environment variable PORTABLE_API_TOKEN is not set (export it, or write ${PORTABLE_API_TOKEN:-fallback})',
+        '  notifiers.oncall.webhookUrl: environment variable SLACK_WEBHOOK_URL is not set (export it, or write ${SLACK_WEBHOOK_URL:-fallback})',
+        '  email.smtpUrl: environment variable SMTP_URL is not set (export it, or write ${SMTP_URL:-fallback})',
+        '',
+      ].join('\n'),
+    });
+  });
+
+  it('accepts the example config once its variables are set, and summarizes it', async () => {
+    const env = { PORTABLE_API_TOKEN: 'token', SLACK_WEBHOOK_URL: 'https://hooks.slack.test/services/T/B/x', SMTP_URL: 'smtp://mail.test:25' };
+    expect(await runCli(['validate', '--config', 'config/flows.example.yaml'], { env })).toEqual({
       code: 0,
       stdout: 'config/flows.example.yaml: OK — 3 flows, 2 notifiers (oncall: slack, data-team: email)\n',
       stderr: '',
@@ -71,7 +86,7 @@ describe.concurrent('portable-watch validate', () => {
     expect(run).toEqual({
       code: 1,
       stdout: '',
-      stderr: `config/flows.yaml: 1 problem\n  config file not found: ${join(emptyDirectory, 'config/flows.yaml')} (set --config or CONFIG_PATH)\n`,
+      stderr: `config/flows.yaml: 1 problem\n  config file not found: ${join(emptyDirectory, 'config/flows.yaml')} (start from a copy of config/flows.example.yaml, or set --config or CONFIG_PATH)\n`,
     });
   });
 

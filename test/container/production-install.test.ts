@@ -124,13 +124,18 @@ describe('the Docker image, built by replaying the Dockerfile', () => {
     for (const path of ['package.json', 'package-lock.json', 'src/cli.ts', 'jobs/check-flow.ts', 'config/flows.example.yaml']) expect(isIgnored(path), path).toBe(false);
   });
 
-  it('starts the CLI: --help, and validate on the example config with no environment', async () => {
+  it('starts the CLI: --help, and validate on the example config', async () => {
     const help = await runInImage(image, [...hostArgv(image.cmd, 'CMD').slice(0, -1), '--help']);
     expect(help.code, help.stderr).toBe(0);
     expect(help.stdout).toContain('validate');
-    const validate = await runInImage(image, [...hostArgv(image.cmd, 'CMD').slice(0, -1), 'validate', '--config', 'config/flows.example.yaml']);
+    const secrets = { PORTABLE_API_TOKEN: 'token', SLACK_WEBHOOK_URL: 'https://hooks.slack.test/services/T/B/x', SMTP_URL: 'smtp://mail.test:25' };
+    const validate = await runInImage(image, [...hostArgv(image.cmd, 'CMD').slice(0, -1), 'validate', '--config', 'config/flows.example.yaml'], secrets);
     expect(validate.code, validate.stderr).toBe(0);
     expect(validate.stdout).toContain('config/flows.example.yaml: OK');
+    // The package's bin (`npx portable-watch` in the container) finds no src/ there and runs the compiled CLI.
+    const viaBin = await runInImage(image, [hostArgv(image.cmd, 'CMD')[0]!, 'bin/portable-watch.js', '--help']);
+    expect(viaBin.code, viaBin.stderr).toBe(0);
+    expect(viaBin.stdout).toContain('simulate');
   });
 
   it('`start` checks the configured flow, then exits 0 within 10 s of SIGTERM', async () => {

@@ -17,16 +17,34 @@ export function startCli(args: string[], env: Record<string, string>): CliProces
   return startProcess([process.execPath, CLI, ...args], { env: { PATH: process.env.PATH ?? '', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', ...env } });
 }
 
-/** Runs ARGV with exactly ENV (nothing inherited), collecting its output. */
-export function startProcess(argv: string[], options: { env: Record<string, string>; cwd?: string }): CliProcess {
+/**
+ * Runs ARGV with exactly ENV (nothing inherited), collecting its output. With `group`, it leads a process group of
+ * its own, so signalGroup reaches every process under it as a terminal's Ctrl-C does (npx does not pass signals on).
+ */
+export function startProcess(argv: string[], options: { env: Record<string, string>; cwd?: string; group?: boolean }): CliProcess {
   const [program, ...args] = argv as [string, ...string[]];
-  const child = spawn(program, args, { env: options.env, ...(options.cwd === undefined ? {} : { cwd: options.cwd }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(program, args, {
+    env: options.env,
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.group === true,
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Sends SIGNAL to the process group a `group: true` process leads; nothing when it is gone. */
+export function signalGroup(cli: CliProcess, signal: NodeJS.Signals): void {
+  if (cli.child.pid === undefined) return;
+  try {
+    process.kill(-cli.child.pid, signal);
+  } catch {
+    // The group has ended.
+  }
 }
 
 /** The JSON log lines a process wrote on stdout so far, parsed. */

@@ -1,22 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type { CommandContext } from './commands/command.ts';
-import { createConfigReloader, type ConfigReloader } from './config/config-reloader.ts';
-import type { WatchConfig } from './config/config-schema.ts';
-import { startOperationsServer, type OperationsServer, type Readiness } from './http/http-server.ts';
-import { createLogger } from './logging/create-logger.ts';
-import { createWorkerMetrics, type WorkerMetrics } from './metrics/worker-metrics.ts';
-import { connectRedis, redisTargetFrom, scrubSecrets, type RedisConnection } from './redis/connect-redis.ts';
-import { createOutageLog } from './redis/outage-log.ts';
-import { createWatchService, DEFAULT_CHECK_CONCURRENCY, type WatchService } from './worker/watch-service.ts';
+import type { CommandContext } from '../commands/command.ts';
+import { createConfigReloader, type ConfigReloader } from '../config/config-reloader.ts';
+import type { WatchConfig } from '../config/config-schema.ts';
+import { startOperationsServer, type OperationsServer, type Readiness } from '../http/http-server.ts';
+import { createLogger, logFormatFrom } from '../logging/create-logger.ts';
+import { createWorkerMetrics, type WorkerMetrics } from '../metrics/worker-metrics.ts';
+import { connectRedis, redisTargetFrom, scrubSecrets, type RedisConnection } from '../redis/connect-redis.ts';
+import { createOutageLog } from '../redis/outage-log.ts';
+import { createWatchService, DEFAULT_CHECK_CONCURRENCY, type WatchService } from './watch-service.ts';
 
 /**
  * The composition root: the one place that turns the environment into connections and a running service.
  * Commands hand it their context; nothing else opens a connection.
  */
 
-export { DEFAULT_QUEUE_PREFIX, DEFAULT_REDIS_URL } from './redis/connect-redis.ts';
+export { DEFAULT_QUEUE_PREFIX, DEFAULT_REDIS_URL } from '../redis/connect-redis.ts';
 export const DEFAULT_HTTP_PORT = 8080;
 export const DEFAULT_HTTP_HOST = '0.0.0.0';
 /** The whole shutdown, signal to exit, fits in this (container runtimes kill after 10 s by default). */
@@ -33,7 +33,8 @@ export interface Runtime {
 }
 
 export async function openRuntime(context: CommandContext, config: WatchConfig): Promise<Runtime> {
-  const log = createLogger({ level: context.env.LOG_LEVEL || 'info' });
+  // Checked first: a bad LOG_FORMAT is refused before any connection opens.
+  const log = createLogger({ level: context.env.LOG_LEVEL || 'info', format: logFormatFrom(context.env, context.stdout) });
   // REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS, and QUEUE_PREFIX; a bad combination stops here.
   const target = redisTargetFrom(context.env);
   // Every setting is checked before the connection opens: a refusal must not leave a socket keeping us alive.
@@ -44,7 +45,7 @@ export async function openRuntime(context: CommandContext, config: WatchConfig):
   const connect = async () => (current = await connectRedis(target, { log, role: 'worker', outage }));
   const redis = await connect();
   const { prefix } = target;
-  const metrics = createWorkerMetrics({ version: packageVersion(), log });
+  const metrics = createWorkerMetrics({ version: packageVersion(), log, inRedisOutage: () => outage.unsettled() });
   const service = createWatchService({ config, redis, reconnect: connect, outage, prefix, log, metrics, checkConcurrency });
   return {
     service,
@@ -187,9 +188,9 @@ function positiveInteger(env: CommandContext['env'], name: string, fallback: num
   return value;
 }
 
-/** From package.json beside src/ (a checkout) or two levels up (dist/src/ in the image). */
+/** From package.json two levels up (src/worker/ in a checkout) or three (dist/src/worker/ in the image). */
 function packageVersion(): string {
-  for (const relative of ['../package.json', '../../package.json']) {
+  for (const relative of ['../../package.json', '../../../package.json']) {
     try {
       const parsed = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: string; version?: string };
       if (parsed.name === 'portable-watch' && typeof parsed.version === 'string') return parsed.version;
