@@ -4,6 +4,7 @@
 // only the compiled dist/ is copied, the compiled CLI. Plain JavaScript, so any Node gets this far.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { URL } from 'node:url';
 
 if (existsSync(new URL('../src/cli.ts', import.meta.url))) {
   // require, not import: a Node too old to strip types still runs src/cli.ts (CommonJS), which then says so.
