@@ -81,6 +81,22 @@ describe('npx portable-watch, as a fresh clone has it', () => {
     expect(help.stdout).toContain('simulate');
   }, 60_000);
 
+  it('npm run validate checks the user\'s file (CONFIG_PATH, else config/flows.yaml), not the example', async () => {
+    const fallback = await run(['npm', 'run', '--silent', 'validate'], directory, shellEnv({}));
+    expect(fallback.code).toBe(1);
+    expect(fallback.stderr).toContain('config file not found: ' + join(directory, 'config/flows.yaml'));
+    const chosen = await run(['npm', 'run', '--silent', 'validate'], directory, shellEnv({ CONFIG_PATH: 'config/flows.example.yaml' }));
+    expect(chosen.code).toBe(1);
+    expect(chosen.stderr).toContain('config/flows.example.yaml: 3 problems');
+    expect(chosen.stderr).toContain('environment variable PORTABLE_API_TOKEN is not set');
+  }, 60_000);
+
+  it('git keeps the user\'s config and .env out of commits', async () => {
+    const ignored = (await readFile(join(REPOSITORY, '.gitignore'), 'utf8')).split('\n');
+    expect(ignored).toContain('config/flows.yaml');
+    expect(ignored).toContain('.env');
+  });
+
   it('prints only JSON on stdout for --json, which a JSON parser takes as it is', async () => {
     const simulate = startProcess(['npx', 'portable-watch', 'simulate', '--port', '0', '--flows', '3', '--json'], { cwd: directory, env: shellEnv({}), group: true });
     running.push(simulate);
