@@ -82,11 +82,11 @@ export function summaryLines(seen: readonly SeenAlert[], elapsed: (at: number) =
     '  1. cp config/flows.example.yaml config/flows.yaml, then list your flow ids (the number in a flow\'s',
     '     Portable URL) and where alerts go: Slack, email, or the terminal.',
     '  2. export PORTABLE_API_TOKEN=…   (and SLACK_WEBHOOK_URL=… or SMTP_URL=… for the notifiers you use)',
-    '  3. portable-watch validate        checks the file, listing every problem',
-    '     portable-watch test-alert      sends a labelled test message through each notifier',
-    '     portable-watch start           the worker (REDIS_URL, default redis://127.0.0.1:6379)',
-    '     portable-watch status          what it has seen of each flow',
-    '  In this repository: npm run cli -- <command>, and npm start.',
+    '  3. npx portable-watch validate      checks the file, listing every problem',
+    '     npx portable-watch test-alert    sends a labelled test message through each notifier',
+    '     npx portable-watch start         the worker (REDIS_URL, default redis://127.0.0.1:6379)',
+    '     npx portable-watch status        what it has seen of each flow',
+    '  No account yet? npx portable-watch simulate serves a Portable to try them against.',
   ];
 }
 

@@ -65,7 +65,8 @@ function expectTheStory(expect: ExpectStatic, stdout: string): void {
   expect(stdout).not.toContain('HubSpot contacts to Snowflake (flow');
   expect(stdout).toContain('config/flows.example.yaml');
   expect(stdout).toContain('PORTABLE_API_TOKEN');
-  expect(stdout).toContain('portable-watch start');
+  expect(stdout).toContain('npx portable-watch start');
+  expect(stdout).toContain('npx portable-watch simulate');
 }
 
 function isListening(port: number): Promise<boolean> {
