@@ -117,7 +117,8 @@ function unsentAlert(job: Job<NotificationJobData>, state: UnsentState): UnsentA
     queuedAt: job.timestamp,
     attempts: job.attemptsMade,
     maxAttempts: job.opts.attempts ?? 1,
-    lastError: job.failedReason === undefined || job.failedReason === '' ? null : job.failedReason,
+    // No failure, or one stored without a message (BullMQ reads that back as none): null either way.
+    lastError: job.failedReason || null,
     // attemptsStarted, not attemptsMade: a send Slack told to wait was tried, yet spent no attempt.
     lastTriedAt: job.attemptsStarted > 0 && tried !== undefined ? tried : null,
   };

@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../../src/alerts/alert.ts';
 import { checkFlow, type AlertSink, type CheckClient, type CheckTarget } from '../../src/checks/check-flow.ts';
 import { createAlertSink, NOTIFICATION_QUEUE, type NotificationJobData } from '../../src/delivery/notification-queue.ts';
@@ -416,6 +416,36 @@ describe('checkFlow and the lease', () => {
     expect(renewals).toBe(1);
     await sleep(3_200);
     expect(calls.extend).toBe(renewals);
+  });
+
+  it('a renewal that fails is logged, at debug when Redis is away (the connection tells that once), else as a warning', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
+    const errors: Error[] = [refused, new Error('ERR unknown command')];
+    const failingRenewal: FlowStateStore = { ...store, extendLock: () => Promise.reject(errors.shift() ?? new Error('no more renewals expected')) };
+    const client = portable();
+    // Only the renewal interval is faked: Redis, HTTP and pino keep their real timers.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const slow: CheckClient = {
+        async listRunAttempts(flowId, options) {
+          vi.advanceTimersByTime(3_000);
+          vi.advanceTimersByTime(3_000);
+          await sleep(20);
+          return client.listRunAttempts(flowId, options);
+        },
+        getFlow: (flowId, options) => client.getFlow(flowId, options),
+      };
+      const { log, lines } = captureLog();
+      expect(await checkFlow({ ...deps(slow, sink, log), store: failingRenewal }, target)).toMatchObject({ outcome: 'ok', committed: true });
+      const renewals = lines.filter((line) => line.msg === 'could not renew the check lock');
+      expect(renewals.map((line) => [line.level, (line.err as { message?: string } | undefined)?.message])).toEqual([
+        [20, 'connect ECONNREFUSED 127.0.0.1:6379'],
+        [40, 'ERR unknown command'],
+      ]);
+      expect(errors).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('does not check on a Redis that lost the installation, and asks for it to be restored; nor while it settles', async () => {

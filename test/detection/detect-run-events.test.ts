@@ -182,6 +182,19 @@ describe('detectRunEvents: what a first check leaves behind', () => {
     expect(state.lastFailure).toEqual({ attemptId: 3, at: NOW + 30_000 + 5 * MIN });
   });
 
+  it('of failures that ended in the same millisecond, records the one with the higher id, whichever began first', () => {
+    const end = { completedAt: NOW - 30 * MIN };
+    const higherFirst = first([attempt(5, 'failed', 3 * HOUR, end), attempt(4, 'failed', 2 * HOUR, end), attempt(6, 'succeeded', 10 * MIN)]);
+    expect(higherFirst.state.lastFailure).toEqual({ attemptId: 5, at: NOW - 30 * MIN });
+    const higherLast = first([attempt(4, 'failed', 3 * HOUR, end), attempt(5, 'failed', 2 * HOUR, end), attempt(6, 'succeeded', 10 * MIN)]);
+    expect(higherLast.state.lastFailure).toEqual({ attemptId: 5, at: NOW - 30 * MIN });
+  });
+
+  it('records the failure that ended last, even when it began first and has the lower id', () => {
+    const { state } = first([attempt(4, 'failed', 3 * HOUR, { completedAt: NOW - 30 * MIN }), attempt(5, 'failed', 2 * HOUR), attempt(6, 'succeeded', 10 * MIN)]);
+    expect(state.lastFailure).toEqual({ attemptId: 4, at: NOW - 30 * MIN });
+  });
+
   it('after the first check, a failure and a success in one answer are both announced, as before', () => {
     const opened = first([attempt(1, 'succeeded', HOUR)]);
     const later = story([{ at: NOW + 10 * MIN, attempts: [attempt(2, 'failed', -MIN), attempt(3, 'succeeded', -2 * MIN)] }], opened.state);

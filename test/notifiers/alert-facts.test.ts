@@ -91,6 +91,11 @@ describe('alertSummary and alertFacts', () => {
     ]);
   });
 
+  it('titles an installation-wide alert portable-watch, whatever flow stands in for it', () => {
+    const alert = { ...stateLostAlert(), flow: { id: 0, name: 'flow 0' } };
+    expect(alertSummary(alert)).toBe('MONITOR ERROR: portable-watch');
+  });
+
   it('names the flow for a lost-track notice', () => {
     expect(alertSummary(lostTrackAlert())).toBe('MONITOR ERROR: Events to Snowflake (flow 689422)');
     expect(alertFacts(lostTrackAlert())[0]).toEqual({ label: 'Flow', value: 'Events to Snowflake (689422)' });
