@@ -56,12 +56,15 @@ export function createOutageLog(
   let lastLoggedAt = 0;
   let failures = 0;
   let refused = false;
+  /** The last connection failure of any kind, outage or not (a failover moving a connection opens none). */
+  let troubleAt = Number.NEGATIVE_INFINITY;
   const unsettled = () => since !== undefined || now() - endedAt <= OUTAGE_AFTERMATH_MS;
 
   return {
     failed(error) {
       const reason = scrub(describe(error));
       const at = now();
+      troubleAt = at;
       // A command that timed out on a connection still open is an outage too: a socket gone quiet.
       const quiet = error instanceof Error && error.message.startsWith('Command timed out');
       if (since === undefined && !quiet && options.connected?.() === true) {
@@ -91,8 +94,11 @@ export function createOutageLog(
     unsettled,
     refusing: () => refused && unsettled(),
     explains(error) {
-      if (!isConnectionError(error) && !isLostJobError(error)) return false;
-      if (!unsettled()) return false;
+      const lostJob = isLostJobError(error);
+      if (!isConnectionError(error) && !lostJob) return false;
+      // A job whose lock went in a failover that opened no outage (the main connection moved at once) is its doing too.
+      const afterTrouble = lostJob && now() - troubleAt <= OUTAGE_AFTERMATH_MS;
+      if (!unsettled() && !afterTrouble) return false;
       log.debug({ reason: scrub(describe(error)) }, 'an error the Redis outage explains');
       return true;
     },

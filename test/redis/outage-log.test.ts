@@ -66,6 +66,23 @@ describe('the outage log', () => {
     ]);
   });
 
+  it('explains a job whose lock went in a failover that opened no outage, for 30 s after, and nothing else', () => {
+    let now = 0;
+    const { seen, log } = recorder();
+    const outage = createOutageLog(log, { now: () => now, connected: () => true });
+    const mismatch = new Error('Lock mismatch for job repeat:flow-503:1796118905095. Cmd moveToFinished from active');
+    const readOnly = new Error("READONLY You can't write against a read only replica.");
+    expect(outage.explains(mismatch)).toBe(false);
+    outage.failed(readOnly);
+    expect([outage.unsettled(), outage.explains(mismatch), outage.explains(readOnly)]).toEqual([false, true, false]);
+    now = 31_000;
+    expect(outage.explains(mismatch)).toBe(false);
+    expect(seen().map((line) => `${line.level} ${line.msg}`)).toEqual([
+      'debug a Redis connection failed while the main one is up',
+      'debug an error the Redis outage explains',
+    ]);
+  });
+
   it('tells an outage of refused connections from a connection gone quiet, which a new connection may cure', () => {
     let now = 0;
     const { log } = recorder();
