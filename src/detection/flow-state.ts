@@ -1,5 +1,6 @@
 import type { MonitorProblem } from '../alerts/alert.ts';
 import type { RunState } from '../portable/run-attempt.ts';
+import { emptyHistory, type RunHistory } from './run-history.ts';
 
 /**
  * What the worker remembers about one flow between checks. Stored in Redis as JSON and replaced whole, with a
@@ -36,6 +37,39 @@ export interface FlowState {
   lastSuccessAt: number | null;
   /** The flow's displayName from Portable, fetched once when an alert first needs a name. */
   displayName: string | null;
+  /** Durations and rows loaded of the latest successful runs: what `maxRuntime: auto` and volume drops learn from. */
+  history: RunHistory;
+  /** The latest attempt seen (by createdAt): where the next expected run is counted from. Null until one is seen. */
+  lastRun: LastRun | null;
+  /** Epoch ms (Portable's clock) of the first successful check: expected runs count from here before any run is seen. */
+  watchingSince: number | null;
+  /** An open missed-run incident, ended by the next attempt created. */
+  missed: MissedIncident | null;
+  /** Open data-quality incidents, each ended by the next SUCCEEDED attempt that does not repeat it. */
+  partial: QualityIncident | null;
+  volume: QualityIncident | null;
+}
+
+export interface LastRun {
+  attemptId: number;
+  createdAt: number;
+  /** Null while it runs (or when Portable gave no end). */
+  completedAt: number | null;
+}
+
+export interface MissedIncident {
+  /** When the first missing run was expected: with the flow id, the incident's identity. */
+  expectedAt: number;
+  /** The latest run's createdAt when the gap began; null when none had been seen. */
+  lastRunAt: number | null;
+  /** When it was detected. */
+  since: number;
+}
+
+export interface QualityIncident {
+  attemptId: number;
+  /** When the attempt that opened it ended. */
+  since: number;
 }
 
 export type CheckOutcome = 'ok' | 'alerted' | 'error';
@@ -82,5 +116,11 @@ export function initialFlowState(): FlowState {
     lastCheck: null,
     lastSuccessAt: null,
     displayName: null,
+    history: emptyHistory(),
+    lastRun: null,
+    watchingSince: null,
+    missed: null,
+    partial: null,
+    volume: null,
   };
 }

@@ -80,6 +80,10 @@ export function alertSentence(alert: Alert): string {
       return `portable-watch cannot check ${checked}: ${describeProblem(alert.monitor?.problem)}.`;
     case 'monitor-recovered':
       return `portable-watch can check ${checked} again.`;
+    case 'missed':
+    case 'partial':
+    case 'volume':
+      return `${subject}: ${alert.kind}.`;
     case 'test':
       return 'This is a test alert sent by portable-watch test-alert; nothing is wrong.';
   }

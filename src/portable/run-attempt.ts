@@ -26,6 +26,8 @@ export interface ResourceCounts {
   extracted: number | null;
   analyzed: number | null;
   loaded: number | null;
+  /** Errors Portable put on this resource (`resources[].errors`, `details.<name>.errors`); absent when none. */
+  errors?: string[];
 }
 
 export interface RunAttempt {
