@@ -109,7 +109,7 @@ function fromResourceList(resources: readonly unknown[]): Normalised<ResourceCou
       anomalies.push(anomaly('odd-shape', `resources[${index}] ignored: expected an object, got ${describeType(item)}`));
       return;
     }
-    value.push(counts(parsed.data.name ?? `resource ${index + 1}`, parsed.data));
+    value.push(counts(parsed.data.name ?? `resource ${index + 1}`, parsed.data, `resources[${index}].errors`, anomalies));
   });
   return { value, anomalies };
 }
@@ -123,13 +123,23 @@ function fromDetails(details: Record<string, unknown>): Normalised<ResourceCount
       anomalies.push(anomaly('odd-shape', `details ${JSON.stringify(name)} ignored: expected an object, got ${describeType(item)}`));
       continue;
     }
-    value.push(counts(name, parsed.data));
+    value.push(counts(name, parsed.data, `details ${JSON.stringify(name)} errors`, anomalies));
   }
   return { value, anomalies };
 }
 
-function counts(name: string, raw: { extracted?: number | null; analyzed?: number | null; loaded?: number | null }): ResourceCounts {
-  return { name, extracted: raw.extracted ?? null, analyzed: raw.analyzed ?? null, loaded: raw.loaded ?? null };
+/** A resource's own errors are kept (a succeeded run with some is a partial load); an empty list is none. */
+function counts(
+  name: string,
+  raw: { extracted?: number | null; analyzed?: number | null; loaded?: number | null; errors?: unknown[] | null },
+  errorsField: string,
+  anomalies: Anomaly[],
+): ResourceCounts {
+  const resource: ResourceCounts = { name, extracted: raw.extracted ?? null, analyzed: raw.analyzed ?? null, loaded: raw.loaded ?? null };
+  const errors = normaliseErrors(raw.errors, errorsField);
+  anomalies.push(...errors.anomalies);
+  if (errors.value.length > 0) resource.errors = errors.value;
+  return resource;
 }
 
 /**
