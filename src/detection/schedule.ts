@@ -13,6 +13,10 @@ export interface PortableSchedule {
 }
 
 /** An expectation: a cron in a time zone, or one run every so often (anchored on the latest run). */
-export type Schedule = ({ kind: 'cron'; expression: string; timezone: string } | { kind: 'every'; everyMs: number }) & {
+export type Schedule = (
+  | { kind: 'cron'; expression: string; timezone: string }
+  /** `frequency`: Portable's value as it gave it (`24h`), said back to people in its own words. */
+  | { kind: 'every'; everyMs: number; frequency?: string }
+) & {
   source: 'config' | 'portable';
 };
