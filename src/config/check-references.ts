@@ -1,11 +1,13 @@
+import { checkInstallationSettings } from './check-installation-settings.ts';
 import type { ConfigPath } from './config-path.ts';
-import { flowIdSchema } from './config-schema.ts';
+import { flowIdSchema } from './setting-values.ts';
 import type { ConfigIssue } from './describe-issue.ts';
 
 /**
  * Rules that relate one part of the file to another, which the schema checks one value at a time
  * cannot see: flow ids are unique, every `notify` name is defined, every flow notifies someone,
- * email notifiers have an `email:` section to send through.
+ * email notifiers have an `email:` section to send through, an installation-wide setting written in
+ * several places says the same in each.
  *
  * They run on the raw data rather than the parsed result, so that they are reported together with
  * every schema problem instead of only once the rest of the file is valid. Anything malformed is
@@ -14,7 +16,13 @@ import type { ConfigIssue } from './describe-issue.ts';
 export function checkReferences(data: unknown): ConfigIssue[] {
   if (!isRecord(data)) return [];
   const flows = Array.isArray(data.flows) ? data.flows : [];
-  return [...duplicateFlowIds(flows), ...undefinedNotifiers(data, flows), ...unnotifiedFlows(data, flows), ...missingEmailSection(data)];
+  return [
+    ...duplicateFlowIds(flows),
+    ...undefinedNotifiers(data, flows),
+    ...unnotifiedFlows(data, flows),
+    ...missingEmailSection(data),
+    ...checkInstallationSettings(data),
+  ];
 }
 
 function duplicateFlowIds(flows: readonly unknown[]): ConfigIssue[] {

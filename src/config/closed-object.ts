@@ -8,17 +8,23 @@ import * as z from 'zod';
  * zod's own strict mode reports all unknown keys of an object as one issue and cannot suggest, so the
  * object is parsed loosely and a check (which runs even when other keys failed, so every problem is
  * reported at once) adds one issue per unknown key.
+ *
+ * `misplaced` names keys that are valid elsewhere in the file, each with the message that says where they belong:
+ * an operator who put a key in the wrong section deserves to be told where it goes, not that it does not exist.
  */
 export function closedObject<Shape extends z.ZodRawShape>(
   shape: Shape,
   params?: Parameters<typeof z.looseObject>[1],
+  misplaced: Readonly<Record<string, string>> = {},
 ): z.ZodObject<Shape, z.core.$strip> {
   const known = Object.keys(shape);
   const schema = z.looseObject(shape, params).check(
     z.superRefine(
       (value, context) => {
         for (const key of Object.keys(value)) {
-          if (!known.includes(key)) context.addIssue({ code: 'custom', path: [key], message: unknownKeyMessage(key, known) });
+          if (known.includes(key)) continue;
+          const message = Object.hasOwn(misplaced, key) ? misplaced[key] : undefined;
+          context.addIssue({ code: 'custom', path: [key], message: message ?? unknownKeyMessage(key, known) });
         }
       },
       { when: (payload) => isRecord(payload.value) },

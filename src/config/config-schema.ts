@@ -1,6 +1,10 @@
 import * as z from 'zod';
+import { DETECT_KINDS } from '../alerts/alert.ts';
 import { closedObject } from './closed-object.ts';
-import { DURATION_EXAMPLES, parseDuration, SECOND } from './duration.ts';
+import { detectSchema, maxRuntimeSchema, partialToleranceSchema, scheduleSchema, timeZoneSchema } from './detection-settings.ts';
+import { MINUTE, SECOND } from './duration.ts';
+import { emailSchema, notifiersSchema, type notifierSchema } from './notifier-schema.ts';
+import { duration, flag, flowIdSchema, httpUrl, missing, text } from './setting-values.ts';
 
 /*
  * The one description of the watched-flows file: shape, defaults and the types the rest of the
@@ -12,53 +16,39 @@ import { DURATION_EXAMPLES, parseDuration, SECOND } from './duration.ts';
 
 export const DEFAULT_API_URL = 'https://api.portable.io';
 
-const missing = (hint: string) => (issue: { input?: unknown }) => (issue.input == null ? `is required (${hint})` : undefined);
-
-/** A duration in milliseconds; `limit` may refuse some, returning the message. */
-function duration(limit: (milliseconds: number) => string | undefined = () => undefined) {
-  const notDuration = `{value} is not a duration (${DURATION_EXAMPLES})`;
-  return z.union([z.string(), z.number()], { error: notDuration }).transform((value, context) => {
-    const milliseconds = parseDuration(value);
-    const problem = milliseconds === undefined ? notDuration : limit(milliseconds);
-    if (milliseconds !== undefined && problem === undefined) return milliseconds;
-    context.issues.push({ code: 'custom', message: problem ?? notDuration, input: value });
-    return z.NEVER;
-  });
-}
-
-/** Whole numbers and booleans may come from `${VAR}`, which always yields text. */
-const fromText = (value: unknown): unknown => {
-  if (typeof value !== 'string') return value;
-  if (/^\d+$/.test(value.trim())) return Number(value);
-  return value === 'true' ? true : value === 'false' ? false : value;
-};
-
-const FLOW_ID_HELP = "a flow id is the positive whole number in the flow's Portable URL";
-const NOT_FLOW_ID = `{value} is not a flow id (${FLOW_ID_HELP})`;
-
-export const flowIdSchema = z.preprocess(
-  fromText,
-  z
-    .number({ error: (issue) => missing(FLOW_ID_HELP)(issue) ?? NOT_FLOW_ID })
-    .int(NOT_FLOW_ID)
-    .positive(NOT_FLOW_ID)
-    .max(Number.MAX_SAFE_INTEGER, NOT_FLOW_ID),
-);
-
-const text = z.string().trim().min(1, 'is empty (give it a value, or remove it)');
-const flag = z.preprocess(fromText, z.boolean());
-
 const pollEvery = duration((milliseconds) => (milliseconds < SECOND ? 'must be at least 1s, got {value}' : undefined));
-const maxRuntime = duration((milliseconds) => (milliseconds === 0 ? 'must be longer than 0, got {value}' : undefined));
+const longerThanZero = (milliseconds: number) => (milliseconds === 0 ? 'must be longer than 0, got {value}' : undefined);
 const backfill = duration();
 const notify = z.array(text).transform((names) => [...new Set(names)]);
+const autoFallback = duration(longerThanZero);
+const learnFrom = duration();
+const missedAfter = duration(longerThanZero);
+const scheduleRefresh = duration((milliseconds) => (milliseconds < 10 * SECOND ? 'must be at least 10s, got {value}' : undefined));
+
+/**
+ * Installation-wide: one `GET /v2/flows` re-reads every flow's schedule from Portable this often. Written at the top
+ * level, under `portable:` or under `defaults:` (the same setting, so two of them must agree). Default 10m, at
+ * least 10s.
+ */
+const DEFAULT_SCHEDULE_REFRESH = 10 * MINUTE;
+/**
+ * The time zone a cron is read in, Portable's and `schedule:`'s: an IANA name (Europe/Paris). Portable does not
+ * publish its cron's time zone, hence the default UTC. Written at the top level or under `portable:` or `defaults:`
+ * for every flow (two of these must agree), or on a flow for that flow.
+ */
+const DEFAULT_SCHEDULE_TIMEZONE = 'UTC';
+
+const INSTALLATION_WIDE = 'is installation-wide, not per flow (write it once at the top level of the file, or under defaults: or portable:)';
 
 /** Settings every flow has; `defaults:` sets them for all flows, and any flow may override each. */
 const defaultsSchema = closedObject({
   /** How often each flow is checked. Default 1m, at least 1s. */
   pollEvery: pollEvery.prefault('1m'),
-  /** A run RUNNING or PENDING for longer than this is "stalled". Default 2h, more than 0. */
-  maxRuntime: maxRuntime.prefault('2h'),
+  /**
+   * A run RUNNING or PENDING for longer than this is "stalled". A duration more than 0, or `auto`: learned from the
+   * flow's last 30 successful durations (the largest of 1.5 × p95, median + 4 × MAD and 10m). Default 2h.
+   */
+  maxRuntime: maxRuntimeSchema.prefault('2h'),
   /**
    * How far back the first check of a flow looks; it alerts only what is wrong then (the latest run failed, a run
    * past maxRuntime), not failures a later success already ended. 0 = only runs that start later. Default 24h.
@@ -72,21 +62,58 @@ const defaultsSchema = closedObject({
   notify: notify.prefault([]),
   /** Whether to announce that a flow recovered. Default true. */
   sendOnResolved: flag.prefault(true),
+  /** The rules that raise alerts: failed, stalled, missed, partial, volume, unknown-outcome. Default all of them. */
+  detect: detectSchema('or leave detect out to use all of them').prefault([...DETECT_KINDS]),
+  /** The limit `maxRuntime: auto` uses until 10 successful durations are known. Default 2h, more than 0. */
+  autoFallback: autoFallback.prefault('2h'),
+  /**
+   * How far back a flow's first check reads Portable's history to learn run times and volumes from, so `auto` and
+   * volume drops work on day one. 0 = learn only from runs seen from then on. Default 30d.
+   */
+  learnFrom: learnFrom.prefault('30d'),
+  /**
+   * When the flow is expected to run, for flows triggered from elsewhere (Airflow, the API): a cron (5 fields, or 6
+   * with seconds first), a duration (`1h`: one run every hour), or `none`. Default: Portable's own schedule.
+   */
+  schedule: scheduleSchema.optional(),
+  /** See DEFAULT_SCHEDULE_TIMEZONE. */
+  scheduleTimezone: timeZoneSchema.optional(),
+  /**
+   * How long after an expected run's time a missing run is alerted. Default: 10% of the period between runs, at
+   * least 2m, at most 1h. More than 0.
+   */
+  missedAfter: missedAfter.optional(),
+  /**
+   * Rows extracted and not loaded that a succeeded run may leave before it is a partial load: `5%` (or 5), from 0%
+   * to 100%. Parsed to a ratio (0.05). Default 0%: every missing row counts.
+   */
+  partialTolerance: partialToleranceSchema.prefault(0),
+  /** See DEFAULT_SCHEDULE_REFRESH. */
+  scheduleRefresh: scheduleRefresh.optional(),
 });
 
-const flowSchema = closedObject({
-  /** Portable flow id, unique in the file. Required. */
-  id: flowIdSchema,
-  /** Shown in alerts. Default: the flow's displayName from Portable, else its id. */
-  name: text.optional(),
-  pollEvery: pollEvery.optional(),
-  maxRuntime: maxRuntime.optional(),
-  backfill: backfill.optional(),
-  notify: notify.optional(),
-  sendOnResolved: flag.optional(),
-});
-
-const httpUrl = (message: string) => z.string().refine(isHttpUrl, message);
+const flowSchema = closedObject(
+  {
+    /** Portable flow id, unique in the file. Required. */
+    id: flowIdSchema,
+    /** Shown in alerts. Default: the flow's displayName from Portable, else its id. */
+    name: text.optional(),
+    pollEvery: pollEvery.optional(),
+    maxRuntime: maxRuntimeSchema.optional(),
+    backfill: backfill.optional(),
+    notify: notify.optional(),
+    sendOnResolved: flag.optional(),
+    detect: detectSchema('or remove the flow').optional(),
+    autoFallback: autoFallback.optional(),
+    learnFrom: learnFrom.optional(),
+    schedule: scheduleSchema.optional(),
+    scheduleTimezone: timeZoneSchema.optional(),
+    missedAfter: missedAfter.optional(),
+    partialTolerance: partialToleranceSchema.optional(),
+  },
+  undefined,
+  { scheduleRefresh: INSTALLATION_WIDE },
+);
 
 const portableSchema = closedObject(
   {
@@ -100,85 +127,13 @@ const portableSchema = closedObject(
     flowUrl: httpUrl('{value} is not an http(s) URL')
       .refine((template) => template.includes('{id}'), 'must contain {id} where the flow id goes')
       .optional(),
+    /** See DEFAULT_SCHEDULE_REFRESH. */
+    scheduleRefresh: scheduleRefresh.optional(),
+    /** See DEFAULT_SCHEDULE_TIMEZONE. */
+    scheduleTimezone: timeZoneSchema.optional(),
   },
   { error: missing('add portable: with token: ${PORTABLE_API_TOKEN}') },
 );
-
-const emailAddress = z.string().refine(isEmailAddress, '{value} is not an email address');
-
-/**
- * One Slack mention as Slack's own syntax writes it; the mention is the one text sent unescaped, so nothing
- * else may pass: `@here` or a name would show as plain text and ping nobody.
- */
-const SLACK_MENTION = String.raw`<(?:!here|!channel|!everyone|@[UW][A-Z0-9]+|!subteam\^S[A-Z0-9]+)(?:\|[^<>|\n]+)?>`;
-const SLACK_MENTIONS = new RegExp(`^${SLACK_MENTION}(?: +${SLACK_MENTION})*$`);
-const NOT_MENTION =
-  '{value} is not a Slack mention (write <!here>, <!channel>, <!everyone>, a user as <@U012AB3CD>, ' +
-  'a user group as <!subteam^S012AB3CD>, each optionally with a |label before the >; several separated by spaces)';
-
-const slackNotifierSchema = closedObject({
-  type: z.literal('slack'),
-  /** Slack incoming-webhook URL. Required; a secret. */
-  webhookUrl: z.string({ error: missing('add webhookUrl: "${SLACK_WEBHOOK_URL}"') }).refine(isHttpUrl, 'is not an http(s) URL'),
-  /** Slack mentions put before the alert, e.g. `<!here>` or `<@U012AB3CD> <!subteam^S012AB3CD>`. Default: none. */
-  mention: text.pipe(z.string().regex(SLACK_MENTIONS, NOT_MENTION)).optional(),
-});
-
-const emailNotifierSchema = closedObject({
-  type: z.literal('email'),
-  /** Recipients. Required, at least one; sent through the top-level `email:` section. */
-  to: z.array(emailAddress, { error: missing('add to: [team@example.com]') }).min(1, 'is empty (list at least one address)'),
-});
-
-/** Prints alerts on the terminal; for demos and trying a config out. */
-const consoleNotifierSchema = closedObject({ type: z.literal('console') });
-
-const notifierOptions = [slackNotifierSchema, emailNotifierSchema, consoleNotifierSchema] as const;
-
-export const NOTIFIER_TYPES = notifierOptions.map((option) => option.shape.type.value);
-
-const notifierSchema = z.discriminatedUnion('type', notifierOptions, {
-  error: (issue) => {
-    if (issue.code !== 'invalid_union') return undefined;
-    const known = `known types: ${NOTIFIER_TYPES.join(', ')}`;
-    const type: unknown = (issue.input as { type?: unknown } | undefined)?.type;
-    return type == null ? `is required (${known})` : `unknown notifier type {value} (${known})`;
-  },
-});
-
-const emailSchema = closedObject({
-  /** smtp:// or smtps:// URL, credentials allowed. Required; a secret. */
-  smtpUrl: z.string({ error: missing('add smtpUrl: ${SMTP_URL}') }).refine(isSmtpUrl, 'is not an smtp:// or smtps:// URL'),
-  /** Sender: `alerts@example.com` or `Name <alerts@example.com>`. Required. */
-  from: z
-    .string({ error: missing('add from: "Portable Watch <alerts@example.com>"') })
-    .refine(isMailbox, '{value} is not an email address (write alerts@example.com or "Name <alerts@example.com>")'),
-});
-
-/**
- * A notifier's name becomes part of its BullMQ job ids (`<alert key>.<name>`), which must not hold `:`, and
- * a label of its metrics: letters, digits, `-` and `_` are safe everywhere. Checked beside the record rather
- * than as its key schema so that a bad name does not hide the problems of the notifier itself.
- */
-const NOTIFIER_NAME = /^[A-Za-z0-9_-]+$/;
-
-function refuseBadNames(notifiers: Record<string, unknown>, context: z.RefinementCtx): void {
-  for (const name of Object.keys(notifiers)) {
-    if (NOTIFIER_NAME.test(name)) continue;
-    const fixed =
-      name
-        .normalize('NFKD')
-        .replace(/[\u0300-\u036f]/g, '')
-        .replace(/[^A-Za-z0-9_-]+/g, '-')
-        .replace(/^-+|-+$/g, '') || 'oncall';
-    const message = `a notifier name may hold only letters (a-z, A-Z), digits, - and _ (rename it, e.g. to "${fixed}", and in every notify list that names it)`;
-    context.addIssue({ code: 'custom', path: [name], message, input: name });
-  }
-}
-
-function isRecordPayload(payload: { value: unknown }): boolean {
-  return typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value);
-}
 
 /** An empty section (every key commented out) reads as null; treat it as absent. */
 const orEmpty = <Value>(fallback: Value) => (value: unknown) => value ?? fallback;
@@ -188,30 +143,56 @@ export const configFileSchema = closedObject({
   portable: portableSchema,
   defaults: z.preprocess(orEmpty({}), defaultsSchema),
   /** Where alerts go, by the name flows use in `notify`: letters, digits, `-` and `_`. Default: none. */
-  notifiers: z.preprocess(orEmpty({}), z.record(z.string(), notifierSchema).check(z.superRefine(refuseBadNames, { when: isRecordPayload }))),
+  notifiers: z.preprocess(orEmpty({}), notifiersSchema),
   /** How email is sent. Required when an email notifier exists. */
   email: z.preprocess(orEmpty(undefined), emailSchema.optional()),
+  /** See DEFAULT_SCHEDULE_REFRESH. */
+  scheduleRefresh: scheduleRefresh.optional(),
+  /** See DEFAULT_SCHEDULE_TIMEZONE. */
+  scheduleTimezone: timeZoneSchema.optional(),
   /** The flows to watch. Required, at least one. */
   flows: z
     .array(flowSchema, { error: missing('list the flows to watch, e.g. flows: [{ id: 689422 }]') })
     .min(1, 'is empty (list at least one flow to watch)'),
 });
 
+type InstallationKey = 'scheduleRefresh' | 'scheduleTimezone';
 export type ConfigFile = z.output<typeof configFileSchema>;
-export type FlowSettings = z.output<typeof defaultsSchema>;
-/** Settings in milliseconds, every one filled in from `defaults:` where the flow does not set it. */
+type DefaultsSection = z.output<typeof defaultsSchema>;
+/** A flow's settings: durations in milliseconds, `partialTolerance` a ratio from 0 to 1. */
+export type FlowSettings = Omit<DefaultsSection, InstallationKey> & { scheduleTimezone: string };
+/** Settings every one filled in from `defaults:` (then the installation-wide values) where the flow does not set it. */
 export type FlowConfig = FlowSettings & Pick<z.output<typeof flowSchema>, 'id' | 'name'>;
 export type NotifierConfig = z.output<typeof notifierSchema>;
 export type NotifierType = NotifierConfig['type'];
-export type WatchConfig = Omit<ConfigFile, 'defaults' | 'flows'> & { flows: FlowConfig[] };
+export type WatchConfig = Omit<ConfigFile, 'defaults' | 'flows' | 'portable' | InstallationKey> & {
+  portable: Omit<ConfigFile['portable'], InstallationKey>;
+  /** How often Portable's schedules are re-read (ms). */
+  scheduleRefresh: number;
+  flows: FlowConfig[];
+};
 
-/** The file as the program uses it: each flow carries all its settings. */
-export const watchConfigSchema = configFileSchema.transform(
-  ({ defaults, flows, ...rest }): WatchConfig => ({ ...rest, flows: flows.map((flow) => applyDefaults(flow, defaults)) }),
-);
+/**
+ * The file as the program uses it: each flow carries all its settings. Where an installation-wide setting is
+ * written in several places, check-installation-settings.ts refuses the file unless they agree, so the order in
+ * which they are read here does not matter.
+ */
+export const watchConfigSchema = configFileSchema.transform(({ defaults, flows, portable, ...rest }): WatchConfig => {
+  const { scheduleRefresh: portableRefresh, scheduleTimezone: portableTimezone, ...connection } = portable;
+  const { scheduleRefresh: topRefresh, scheduleTimezone: topTimezone, ...sections } = rest;
+  const scheduleTimezone = topTimezone ?? portableTimezone ?? DEFAULT_SCHEDULE_TIMEZONE;
+  return {
+    ...sections,
+    portable: connection,
+    scheduleRefresh: topRefresh ?? portableRefresh ?? defaults.scheduleRefresh ?? DEFAULT_SCHEDULE_REFRESH,
+    flows: flows.map((flow) => applyDefaults(flow, defaults, scheduleTimezone)),
+  };
+});
 
 /** Spelled out key by key so that a new setting fails to compile here until it is given a default. */
-function applyDefaults(flow: z.output<typeof flowSchema>, defaults: FlowSettings): FlowConfig {
+function applyDefaults(flow: z.output<typeof flowSchema>, defaults: DefaultsSection, scheduleTimezone: string): FlowConfig {
+  const schedule = flow.schedule ?? defaults.schedule;
+  const missedAfter = flow.missedAfter ?? defaults.missedAfter;
   return {
     id: flow.id,
     ...(flow.name === undefined ? {} : { name: flow.name }),
@@ -220,32 +201,18 @@ function applyDefaults(flow: z.output<typeof flowSchema>, defaults: FlowSettings
     backfill: flow.backfill ?? defaults.backfill,
     notify: flow.notify ?? defaults.notify,
     sendOnResolved: flow.sendOnResolved ?? defaults.sendOnResolved,
+    detect: flow.detect ?? defaults.detect,
+    autoFallback: flow.autoFallback ?? defaults.autoFallback,
+    learnFrom: flow.learnFrom ?? defaults.learnFrom,
+    // Left out rather than undefined: no schedule means Portable's, no missedAfter the automatic grace.
+    ...(schedule === undefined ? {} : { schedule }),
+    scheduleTimezone: flow.scheduleTimezone ?? defaults.scheduleTimezone ?? scheduleTimezone,
+    ...(missedAfter === undefined ? {} : { missedAfter }),
+    partialTolerance: flow.partialTolerance ?? defaults.partialTolerance,
   };
 }
 
 /** The link for one flow, from the `portable.flowUrl` template. */
 export function renderFlowUrl(template: string, flowId: number): string {
   return template.replaceAll('{id}', String(flowId));
-}
-
-function isHttpUrl(value: string): boolean {
-  const url = URL.parse(value);
-  return url !== null && (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-}
-
-function isSmtpUrl(value: string): boolean {
-  const url = URL.parse(value);
-  return url !== null && (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '';
-}
-
-const plainAddress = z.email();
-
-function isEmailAddress(value: string): boolean {
-  return plainAddress.safeParse(value).success;
-}
-
-/** `alerts@example.com` or `Display Name <alerts@example.com>`. */
-function isMailbox(value: string): boolean {
-  const named = /^[^<>]*<([^<>]+)>$/.exec(value.trim());
-  return isEmailAddress(named?.[1] ?? value.trim());
 }

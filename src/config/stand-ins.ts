@@ -11,7 +11,8 @@ import type { StandIn, YamlReading } from './read-yaml.ts';
  *
  * A config loaded this way holds made-up URLs and tokens: it must never reach a notifier or the Portable client.
  */
-const STAND_INS = ['https://unset.invalid/{id}', 'smtp://unset.invalid', 'unset@unset.invalid', '1m', 'true'] as const;
+// A time zone, a percentage and a detection rule are kinds of their own; '1m' serves as duration, maxRuntime and schedule.
+const STAND_INS = ['https://unset.invalid/{id}', 'smtp://unset.invalid', 'unset@unset.invalid', '1m', 'true', 'UTC', '0%', 'failed'] as const;
 
 interface Issue {
   path: readonly PropertyKey[];

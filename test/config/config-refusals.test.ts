@@ -6,6 +6,7 @@ const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${na
 
 const FLOW_ID_HELP = "a flow id is the positive whole number in the flow's Portable URL";
 const NAME_RULE = 'a notifier name may hold only letters (a-z, A-Z), digits, - and _';
+const CRON_EXAMPLE = 'e.g. "0 6 * * *" for 06:00 every day, "*/15 * * * *" for every 15 minutes';
 
 /** One fixture per way a config file can be refused, with every line the operator must see. */
 const refusals: { fixture: string; problems: string[] }[] = [
@@ -25,7 +26,7 @@ const refusals: { fixture: string; problems: string[] }[] = [
     fixture: 'unknown-key.yaml',
     problems: [
       'flows[0].maxRunTime: unknown key (did you mean "maxRuntime"?)',
-      'flows[0].colour: unknown key (known keys here: id, name, pollEvery, maxRuntime, backfill, notify, sendOnResolved)',
+      'flows[0].colour: unknown key (known keys here: id, name, pollEvery, maxRuntime, backfill, notify, sendOnResolved, detect, autoFallback, learnFrom, schedule, scheduleTimezone, missedAfter, partialTolerance)',
     ],
   },
   {
@@ -35,9 +36,24 @@ const refusals: { fixture: string; problems: string[] }[] = [
       'flows[0].notify: expected a list, got text (write it as [a, b])',
     ],
   },
-  { fixture: 'bad-duration.yaml', problems: ['flows[1].maxRuntime: "soon" is not a duration (use 30s, 5m, 2h, 1d)'] },
+  { fixture: 'bad-duration.yaml', problems: [`flows[1].maxRuntime: "soon" is neither a duration nor auto (use 30s, 5m, 2h, 1d, or auto to learn it from the flow's own run times)`] },
   { fixture: 'poll-too-often.yaml', problems: ['defaults.pollEvery: must be at least 1s, got 0'] },
   { fixture: 'zero-max-runtime.yaml', problems: ['flows[0].maxRuntime: must be longer than 0, got 0'] },
+  {
+    fixture: 'bad-schedule.yaml',
+    problems: [
+      `flows[1].schedule: "0 25 * * *" is not a valid cron: the hour field "25": 25 is outside 0-23 (${CRON_EXAMPLE})`,
+      'flows[2].schedule: "daily" is not a schedule (write a cron such as "0 6 * * *", a duration such as 1h for one run every hour, or none)',
+    ],
+  },
+  {
+    fixture: 'installation-wide-twice.yaml',
+    problems: [
+      'defaults.scheduleRefresh: "5m" differs from the top-level scheduleRefresh (both set one refresh of every schedule: keep one of them)',
+      'defaults.scheduleTimezone: "UTC" differs from portable.scheduleTimezone (both set the time zone of every flow without its own: keep one of them)',
+      'flows[0].scheduleRefresh: is installation-wide, not per flow (write it once at the top level of the file, or under defaults: or portable:)',
+    ],
+  },
   { fixture: 'duplicate-flow-ids.yaml', problems: ['flows[2].id: 689422 is also the id of flows[0] (list each flow once)'] },
   {
     fixture: 'bad-flow-id.yaml',
@@ -104,7 +120,7 @@ const refusals: { fixture: string; problems: string[] }[] = [
       'defaults.notifiy: unknown key (did you mean "notify"?)',
       'notifiers.oncall.webhookUrl: environment variable SLACK_WEBHOOK_URL is not set (export it, or write ${SLACK_WEBHOOK_URL:-fallback})',
       'notifiers.data-team.to[0]: "nobody" is not an email address',
-      'flows[0].maxRuntime: "soon" is not a duration (use 30s, 5m, 2h, 1d)',
+      `flows[0].maxRuntime: "soon" is neither a duration nor auto (use 30s, 5m, 2h, 1d, or auto to learn it from the flow's own run times)`,
       'flows[0].notify[1]: no notifier named "pager" (defined: oncall, data-team)',
       'flows[1].id: 689422 is also the id of flows[0] (list each flow once)',
       'flows[1]: its alerts would reach nobody; add notify: [...] here or under defaults (defined: oncall, data-team)',

@@ -7,6 +7,8 @@ describe('parseDuration', () => {
     ['5m', 5 * MINUTE],
     ['2h', 2 * HOUR],
     ['1d', DAY],
+    ['30d', 30 * DAY],
+    ['365d', 365 * DAY],
     ['1h30m', HOUR + 30 * MINUTE],
     ['1d2h3m4s', DAY + 2 * HOUR + 3 * MINUTE + 4 * SECOND],
     ['90m', 90 * MINUTE],

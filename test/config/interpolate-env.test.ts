@@ -111,7 +111,7 @@ describe('references in a config file', () => {
         'notifiers.data-team.to[0]: the value of "${TEAM_ADDRESS:-data-team@example.com}" is not an email address',
         'email.smtpUrl: is not an smtp:// or smtps:// URL',
         "flows[0].id: the value of \"${FLOW_ID:-689422}\" is not a flow id (a flow id is the positive whole number in the flow's Portable URL)",
-        'flows[0].maxRuntime: the value of "${MAX_RUNTIME:-30m}" is not a duration (use 30s, 5m, 2h, 1d)',
+        `flows[0].maxRuntime: the value of "\${MAX_RUNTIME:-30m}" is neither a duration nor auto (use 30s, 5m, 2h, 1d, or auto to learn it from the flow's own run times)`,
       ],
     });
     expect(JSON.stringify(result)).not.toContain('SECRET');

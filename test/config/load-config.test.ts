@@ -17,7 +17,14 @@ const BUILT_IN_DEFAULTS = {
   backfill: 24 * 60 * 60_000,
   notify: [],
   sendOnResolved: true,
+  detect: ['failed', 'stalled', 'missed', 'partial', 'volume', 'unknown-outcome'],
+  autoFallback: 2 * 60 * 60_000,
+  learnFrom: 30 * 24 * 60 * 60_000,
+  scheduleTimezone: 'UTC',
+  partialTolerance: 0,
 };
+/** Installation-wide: how often Portable's schedules are re-read. */
+const SCHEDULE_REFRESH = 10 * 60_000;
 
 describe('a valid config file', () => {
   it('gets the built-in defaults for everything it leaves out', async () => {
@@ -26,6 +33,7 @@ describe('a valid config file', () => {
       config: {
         portable: { token: 'test-token', apiUrl: 'https://api.portable.io' },
         notifiers: { terminal: { type: 'console' } },
+        scheduleRefresh: SCHEDULE_REFRESH,
         flows: [{ id: 689422, ...BUILT_IN_DEFAULTS, notify: ['terminal'] }],
       },
     });
@@ -51,9 +59,10 @@ flows:
           oncall: { type: 'slack', webhookUrl: 'https://hooks.slack.test/x', mention: '<!here>' },
           terminal: { type: 'console' },
         },
+        scheduleRefresh: SCHEDULE_REFRESH,
         flows: [
-          { id: 1, name: 'Events to Snowflake', pollEvery: 30_000, maxRuntime: 90 * 60_000, backfill: 86_400_000, notify: ['oncall'], sendOnResolved: true },
-          { id: 2, pollEvery: 300_000, maxRuntime: 90 * 60_000, backfill: 0, notify: ['terminal'], sendOnResolved: false },
+          { ...BUILT_IN_DEFAULTS, id: 1, name: 'Events to Snowflake', pollEvery: 30_000, maxRuntime: 90 * 60_000, notify: ['oncall'] },
+          { ...BUILT_IN_DEFAULTS, id: 2, pollEvery: 300_000, maxRuntime: 90 * 60_000, backfill: 0, notify: ['terminal'], sendOnResolved: false },
         ],
       },
     });
@@ -66,6 +75,7 @@ flows:
       config: {
         portable: { token: 't', apiUrl: 'https://api.portable.io' },
         notifiers: { terminal: { type: 'console' } },
+        scheduleRefresh: SCHEDULE_REFRESH,
         flows: [{ id: 1, ...BUILT_IN_DEFAULTS, notify: ['terminal'] }],
       },
     });
@@ -209,26 +219,46 @@ describe('config/flows.example.yaml', () => {
     });
   });
 
-  it('documents the built-in defaults: leaving out its defaults: section changes nothing', async () => {
+  // The issue's promise: the example learns run times (maxRuntime: auto) while the built-in default stays 2h.
+  it('documents the built-in defaults: leaving out its defaults: section changes only maxRuntime: auto back to 2h', async () => {
     const document = parseDocument(await readFile(EXAMPLE, 'utf8'));
     expect(document.delete('defaults')).toBe(true);
     const withoutDefaults = parseConfig(String(document), SECRETS, 'example without defaults');
-    expect(withoutDefaults).toEqual(await loadConfig(EXAMPLE, SECRETS));
+    const example = await loadConfig(EXAMPLE, SECRETS);
+    expect(example.ok && example.config.flows[1]?.maxRuntime).toBe('auto');
     expect(withoutDefaults.ok && withoutDefaults.config.flows[1]).toEqual({
       id: 689423,
       name: 'Salesforce to BigQuery',
       ...BUILT_IN_DEFAULTS,
       notify: ['oncall'],
     });
+    const autoBackTo2h = (result: typeof example) =>
+      result.ok ? { ...result.config, flows: result.config.flows.map((flow) => ({ ...flow, maxRuntime: flow.maxRuntime === 'auto' ? 2 * 60 * 60_000 : flow.maxRuntime })) } : result;
+    expect(autoBackTo2h(withoutDefaults)).toEqual(autoBackTo2h(example));
+    expect(example.ok && example.config.scheduleRefresh).toBe(SCHEDULE_REFRESH);
   });
 
-  it('states beside each default the value it sets', async () => {
+  it('states beside each default the value it sets, but for maxRuntime, which it sets to auto', async () => {
     const lines = (await readFile(EXAMPLE, 'utf8')).split('\n');
+    const keys = [...Object.keys(BUILT_IN_DEFAULTS), 'scheduleRefresh'].join('|');
     const settings = lines.flatMap((line, index) => {
-      const match = /^ {2}(pollEvery|maxRuntime|backfill|notify|sendOnResolved): (.+)$/.exec(line);
+      const match = new RegExp(`^ {2}(${keys}): (.+)$`).exec(line);
       return match === null ? [] : [{ key: match[1], value: match[2], comment: lines[index - 1] ?? '' }];
     });
-    expect(settings.map((setting) => setting.key)).toEqual(Object.keys(BUILT_IN_DEFAULTS));
-    for (const { value, comment } of settings) expect(comment).toContain(`Default: ${value}`);
+    expect(settings.map((setting) => setting.key).sort()).toEqual([...Object.keys(BUILT_IN_DEFAULTS), 'scheduleRefresh'].sort());
+    for (const { key, value, comment } of settings) expect(comment).toContain(`Default: ${key === 'maxRuntime' ? '2h' : value}`);
+    expect(settings.find((setting) => setting.key === 'maxRuntime')?.value).toBe('auto');
+  });
+
+  it('shows each of the three forms of schedule, and missedAfter, commented out so that Portable\'s schedules apply', async () => {
+    const text = await readFile(EXAMPLE, 'utf8');
+    for (const form of ['"0 6 * * *"', '1h', 'none']) expect(text).toMatch(new RegExp(`^ {2}# schedule: ${form.replaceAll('*', '\\*')} +# `, 'm'));
+    expect(text).toMatch(/^ {2}# missedAfter: \S+$/m);
+    const result = await loadConfig(EXAMPLE, SECRETS);
+    expect(result.ok && result.config.flows.map((flow) => [flow.schedule, flow.missedAfter])).toEqual([
+      [undefined, undefined],
+      [undefined, undefined],
+      [undefined, undefined],
+    ]);
   });
 });

@@ -23,9 +23,9 @@ describe('a wrong value in a flow is described by what was found', () => {
     ['text starting with digits where true or false belongs', ['  - { id: 1, sendOnResolved: 2nd }'], 'flows[0].sendOnResolved: expected true or false, got text'],
     ['a mapping where a list belongs', ['  - { id: 1, notify: { a: 1 } }'], 'flows[0].notify: expected a list, got a mapping'],
     ['a list where a duration belongs', ['  - { id: 1, pollEvery: [1m] }'], `flows[0].pollEvery: a list is not a duration ${DURATION_HELP}`],
-    ['true where a duration belongs', ['  - { id: 1, maxRuntime: true }'], `flows[0].maxRuntime: true is not a duration ${DURATION_HELP}`],
+    ['true where a duration belongs', ['  - { id: 1, learnFrom: true }'], `flows[0].learnFrom: true is not a duration ${DURATION_HELP}`],
     ['a mapping where a duration belongs', ['  - { id: 1, backfill: { hours: 1 } }'], `flows[0].backfill: a mapping is not a duration ${DURATION_HELP}`],
-    ['an empty duration', ['  - id: 1', '    maxRuntime:'], `flows[0].maxRuntime: an empty value is not a duration ${DURATION_HELP}`],
+    ['an empty duration', ['  - id: 1', '    autoFallback:'], `flows[0].autoFallback: an empty value is not a duration ${DURATION_HELP}`],
     ['false where a flow id belongs', ['  - { id: false }'], `flows[0].id: false is not a flow id (${FLOW_ID_HELP})`],
     ['an empty list item', ['  -', '  - id: 2'], 'flows[0]: has no value (give it one, or remove the key)'],
   ])('%s', (_case, flowLines, problem) => {

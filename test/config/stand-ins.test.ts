@@ -10,7 +10,7 @@ import { fitStandIns } from '../../src/config/stand-ins.ts';
  * count against a stand-in, and that a path the data no longer holds is skipped rather than crashing.
  */
 
-const STAND_INS = ['https://unset.invalid/{id}', 'smtp://unset.invalid', 'unset@unset.invalid', '1m', 'true'];
+const STAND_INS = ['https://unset.invalid/{id}', 'smtp://unset.invalid', 'unset@unset.invalid', '1m', 'true', 'UTC', '0%', 'failed'];
 
 interface Issue {
   path: readonly PropertyKey[];
@@ -34,14 +34,14 @@ function refuseUntil(path: ConfigPath, accepts: (value: unknown) => boolean, iss
 }
 
 describe('fitStandIns', () => {
-  it('tries the five stand-ins in order and no sixth value, then reports the unset variable', () => {
+  it('tries the stand-ins in order and no other value, then reports the unset variable', () => {
     const reading = readingOf({ a: '${A}' }, [['a']]);
     // Accepts only the empty text, which is not a stand-in: nothing fits.
     const { seen, issuesOf } = refuseUntil(['a'], (value) => value === '');
     fitStandIns(reading, issuesOf);
     // The last look is the round that finds only exhausted values refused.
-    expect(seen).toEqual(['${A}', ...STAND_INS, 'true']);
-    expect(reading.value).toEqual({ a: 'true' });
+    expect(seen).toEqual(['${A}', ...STAND_INS, 'failed']);
+    expect(reading.value).toEqual({ a: 'failed' });
     expect(reading.unresolved).toEqual(new Set(['a']));
     expect(reading.problems).toEqual([{ line: 1, text: 'a: a unset' }]);
   });

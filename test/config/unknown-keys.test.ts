@@ -2,7 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { nearestKey } from '../../src/config/closed-object.ts';
 import { parseConfig } from '../../src/config/load-config.ts';
 
-const FLOW_KEYS = ['id', 'name', 'pollEvery', 'maxRuntime', 'backfill', 'notify', 'sendOnResolved'];
+const FLOW_KEYS = [
+  'id',
+  'name',
+  'pollEvery',
+  'maxRuntime',
+  'backfill',
+  'notify',
+  'sendOnResolved',
+  'detect',
+  'autoFallback',
+  'learnFrom',
+  'schedule',
+  'scheduleTimezone',
+  'missedAfter',
+  'partialTolerance',
+];
 
 describe('nearestKey', () => {
   it.each([
@@ -11,6 +26,10 @@ describe('nearestKey', () => {
     ['notifyy', FLOW_KEYS, 'notify'],
     ['sendOnReslvd', FLOW_KEYS, 'sendOnResolved'],
     ['backfil', FLOW_KEYS, 'backfill'],
+    ['scheduleTimeZone', FLOW_KEYS, 'scheduleTimezone'],
+    ['partialTollerance', FLOW_KEYS, 'partialTolerance'],
+    ['detects', FLOW_KEYS, 'detect'],
+    ['learnfrom', FLOW_KEYS, 'learnFrom'],
     ['runtime', FLOW_KEYS, undefined],
     ['idxy', FLOW_KEYS, undefined],
     ['colour', FLOW_KEYS, undefined],

@@ -77,8 +77,21 @@ describe.concurrent('portable-watch validate', () => {
     const [header, ...problems] = run.stderr.trimEnd().split('\n');
     expect(header).toBe('test/config/fixtures/many-problems.yaml: 12 problems');
     expect(problems).toHaveLength(12);
-    expect(problems).toContain('  flows[0].maxRuntime: "soon" is not a duration (use 30s, 5m, 2h, 1d)');
+    expect(problems).toContain(`  flows[0].maxRuntime: "soon" is neither a duration nor auto (use 30s, 5m, 2h, 1d, or auto to learn it from the flow's own run times)`);
     expect(problems).toContain('  defaults.notifiy: unknown key (did you mean "notify"?)');
+  });
+
+  it('names the schedule that is not a valid cron, what is wrong with it and what to write', async () => {
+    expect(await runCli(['validate', '--config', 'test/config/fixtures/bad-schedule.yaml'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: [
+        'test/config/fixtures/bad-schedule.yaml: 2 problems',
+        '  flows[1].schedule: "0 25 * * *" is not a valid cron: the hour field "25": 25 is outside 0-23 (e.g. "0 6 * * *" for 06:00 every day, "*/15 * * * *" for every 15 minutes)',
+        '  flows[2].schedule: "daily" is not a schedule (write a cron such as "0 6 * * *", a duration such as 1h for one run every hour, or none)',
+        '',
+      ].join('\n'),
+    });
   });
 
   it('looks for config/flows.yaml in the working directory by default', async () => {
