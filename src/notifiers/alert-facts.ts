@@ -1,5 +1,12 @@
-import { ALERT_TITLES, isAboutFlow, type Alert, type AlertAttempt, type MonitorProblem } from '../alerts/alert.ts';
+import { ALERT_TITLES, isAboutFlow, type Alert, type AlertAttempt, type IncidentKind, type MonitorProblem } from '../alerts/alert.ts';
 import type { ResourceCounts } from '../portable/run-attempt.ts';
+import { formatCount, formatDuration, formatTime } from './format-text.ts';
+import { missedFacts, missedSentence } from './missed-run-facts.ts';
+import { partialFacts, partialSentence, volumeSentence } from './resource-findings.ts';
+import { runtimeFacts, stalledSentence } from './runtime-facts.ts';
+
+// Imported from here by callers older than format-text.ts, their home.
+export { cleanText, formatDuration, formatTime, oneLine } from './format-text.ts';
 
 /**
  * What every medium says about an alert, as plain unescaped text. Slack, email and the console differ only
@@ -63,17 +70,10 @@ export function alertSentence(alert: Alert): string {
   switch (alert.kind) {
     case 'failed':
       return `${subject} failed.`;
-    case 'stalled': {
-      const state = attempt?.state === 'pending' ? 'pending' : 'running';
-      const ranFor = formatDuration(attempt?.durationMs ?? null);
-      const maxRuntime = alert.maxRuntimeMs === undefined ? undefined : formatDuration(alert.maxRuntimeMs);
-      if (maxRuntime === undefined) return `${subject} has been ${state} for ${ranFor}.`;
-      // Durations are shown rounded down, so a stall caught just past its limit would read "5s, longer than 5s".
-      if (maxRuntime === ranFor) return `${subject} has been ${state} for ${ranFor}, past its max runtime of ${maxRuntime}.`;
-      return `${subject} has been ${state} for ${ranFor}, longer than its max runtime of ${maxRuntime}.`;
-    }
+    case 'stalled':
+      return stalledSentence(alert, subject);
     case 'recovered':
-      return `${flow.name} succeeded again${attempt ? ` (attempt ${attempt.id})` : ''}.`;
+      return recoveredSentence(alert);
     case 'unknown-outcome':
       return `${subject} finished with an outcome portable-watch does not know: ${attempt?.unrecognised ?? 'unreadable'}. Look at the run in Portable.`;
     case 'monitor-error':
@@ -81,9 +81,11 @@ export function alertSentence(alert: Alert): string {
     case 'monitor-recovered':
       return `portable-watch can check ${checked} again.`;
     case 'missed':
+      return missedSentence(alert);
     case 'partial':
+      return partialSentence(alert, subject);
     case 'volume':
-      return `${subject}: ${alert.kind}.`;
+      return volumeSentence(subject);
     case 'test':
       return 'This is a test alert sent by portable-watch test-alert; nothing is wrong.';
   }
@@ -104,14 +106,32 @@ export function monitorDetails(alert: Alert): string | undefined {
 export function alertFacts(alert: Alert): AlertFact[] {
   const facts: AlertFact[] = isAboutFlow(alert) ? [{ label: 'Flow', value: `${alert.flow.name} (${alert.flow.id})` }] : [];
   if (alert.attempt) facts.push(...attemptFacts(alert.attempt));
-  if (alert.maxRuntimeMs !== undefined) facts.push({ label: 'Max runtime', value: formatDuration(alert.maxRuntimeMs) });
-  if (alert.resolves) {
-    const { kind, attemptId, since } = alert.resolves;
-    facts.push({ label: 'Resolves', value: `${kind} alert for attempt ${attemptId} (since ${formatTime(since)})` });
-  }
+  facts.push(...runtimeFacts(alert), ...missedFacts(alert.missed), ...partialFacts(alert));
+  if (alert.resolves) facts.push({ label: 'Resolves', value: describeResolved(alert.resolves) });
   if (alert.monitor) facts.push(...monitorFacts(alert));
   facts.push({ label: alert.kind === 'test' ? 'Sent' : 'Detected', value: formatTime(alert.detectedAt) });
   return facts;
+}
+
+/** What a recovery says came right: a run after a gap, a full load, the usual volume, or a success. */
+const RECOVERED_FROM: Record<IncidentKind, string> = {
+  failed: 'succeeded again',
+  stalled: 'succeeded again',
+  missed: 'ran again',
+  partial: 'loaded fully again',
+  volume: 'loaded its usual volume again',
+};
+
+function recoveredSentence(alert: Alert): string {
+  const attempt = alert.attempt ? ` (attempt ${alert.attempt.id})` : '';
+  return `${alert.flow.name} ${RECOVERED_FROM[alert.resolves?.kind ?? 'failed']}${attempt}.`;
+}
+
+/** `failed alert for attempt 632458 (since …)`; a missed run has no attempt, but the time it was expected. */
+function describeResolved({ kind, attemptId, since, expectedAt }: NonNullable<Alert['resolves']>): string {
+  const sinceText = `(since ${formatTime(since)})`;
+  if (kind === 'missed') return expectedAt === undefined ? `missed run ${sinceText}` : `missed run expected at ${formatTime(expectedAt)} ${sinceText}`;
+  return attemptId === undefined ? `${kind} alert ${sinceText}` : `${kind} alert for attempt ${attemptId} ${sinceText}`;
 }
 
 function attemptFacts(attempt: AlertAttempt): AlertFact[] {
@@ -167,56 +187,4 @@ export function describeResource(resource: ResourceCounts): string {
     .filter((stage) => resource[stage] !== null)
     .map((stage) => `${formatCount(resource[stage] ?? 0)} ${stage}`);
   return `${resource.name}: ${counts.length > 0 ? counts.join(' · ') : 'no row counts'}`;
-}
-
-const COUNT_FORMAT = new Intl.NumberFormat('en-US');
-
-function formatCount(count: number): string {
-  return COUNT_FORMAT.format(count);
-}
-
-/** `2026-11-29 07:47:48 UTC`: alerts are read across time zones, so they name one. */
-export function formatTime(epochMs: number): string {
-  const date = new Date(epochMs);
-  if (Number.isNaN(date.getTime())) return 'unknown';
-  return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
-
-const UNITS = [
-  { suffix: 'd', ms: 86_400_000 },
-  { suffix: 'h', ms: 3_600_000 },
-  { suffix: 'm', ms: 60_000 },
-  { suffix: 's', ms: 1_000 },
-] as const;
-
-/** `1h 5m`: the two largest units, which is all the precision a person acts on. */
-export function formatDuration(ms: number | null): string {
-  if (ms === null || !Number.isFinite(ms) || ms < 0) return 'unknown';
-  let rest = Math.floor(ms / 1000) * 1000;
-  const parts: string[] = [];
-  for (const unit of UNITS) {
-    const amount = Math.floor(rest / unit.ms);
-    rest -= amount * unit.ms;
-    if (amount > 0 || parts.length > 0) parts.push(`${amount}${unit.suffix}`);
-    if (parts.length === 2) break;
-  }
-  if (parts.length === 0) return '0s';
-  // "2h 0m" reads as more precise than it is
-  return parts.filter((part, index) => index === 0 || !part.startsWith('0')).join(' ');
-}
-
-/**
- * Keeps tabs and newlines (normalised to \n); drops other C0/C1 control characters and the bidi overrides
- * that can make text read differently from what it is.
- */
-export function cleanText(text: string): string {
-  return text
-    .replace(/\r\n?|[\u2028\u2029]/g, '\n')
-    // eslint-disable-next-line no-control-regex -- removing control characters is the point
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '');
-}
-
-/** Like cleanText, for values that must stay on one line (names, facts). */
-export function oneLine(text: string): string {
-  return cleanText(text).replace(/[\n\t]+/g, ' ');
 }

@@ -1,9 +1,15 @@
 import type { Alert } from '../alerts/alert.ts';
-import { alertFacts, alertSentence, alertSummary, cleanText, describeResource, flowLink, monitorDetails, oneLine } from './alert-facts.ts';
+import { alertFacts, alertSentence, alertSummary, describeResource, flowLink, monitorDetails } from './alert-facts.ts';
+import { cleanText, oneLine } from './format-text.ts';
+import { resourceFindings } from './resource-findings.ts';
 
 /** Beyond this a message stops being read; the rest is one click away in Portable. */
 const MAX_ERRORS = 50;
 const MAX_ERROR_CHARS = 10_000;
+/** A partial load or volume drop names up to this many resources, each with up to so many of its errors. */
+const MAX_FINDINGS = 50;
+const MAX_RESOURCE_ERRORS = 5;
+const MAX_RESOURCE_ERROR_CHARS = 2_000;
 const INDENT = '  ';
 
 /**
@@ -29,7 +35,21 @@ function factLines(alert: Alert): string[] {
   return facts.map((fact) => `${INDENT}${`${fact.label}:`.padEnd(width)} ${oneLine(fact.value)}`);
 }
 
+/** The resources a partial load or volume drop is about; for any other alert, every resource's row counts. */
 function resourceLines(alert: Alert): string[] {
+  const findings = resourceFindings(alert);
+  if (findings !== undefined) {
+    const lines = [`${findings.title}:`];
+    for (const { line, errors } of findings.items.slice(0, MAX_FINDINGS)) {
+      lines.push(`${INDENT}${oneLine(line)}`);
+      for (const error of errors.slice(0, MAX_RESOURCE_ERRORS)) {
+        lines.push(indentBlock(cut(cleanText(error), MAX_RESOURCE_ERROR_CHARS), `${INDENT}${INDENT}- `));
+      }
+      if (errors.length > MAX_RESOURCE_ERRORS) lines.push(`${INDENT}${INDENT}… and ${errors.length - MAX_RESOURCE_ERRORS} more errors`);
+    }
+    if (findings.items.length > MAX_FINDINGS) lines.push(`${INDENT}… and ${findings.items.length - MAX_FINDINGS} more`);
+    return lines;
+  }
   const resources = alert.attempt?.resources ?? [];
   if (resources.length === 0) return [];
   return ['Rows:', ...resources.map((resource) => `${INDENT}${oneLine(describeResource(resource))}`)];

@@ -35,9 +35,26 @@ export interface FlowStatus {
   lastFailure: { attemptId: number; at: number } | null;
   /** The flow cannot be checked (404, 403, transient errors that persist). */
   monitor: MonitorStatus | null;
+  /**
+   * An open missed-run incident: a run was expected at `expectedAt` and none came. `lastRunAt` is when the latest
+   * run before the gap was created, null when none had been seen; `since` when the gap was detected. The next run
+   * created ends it.
+   */
+  missed: { expectedAt: number; lastRunAt: number | null; since: number } | null;
+  /** An open partial-load incident: `attemptId` loaded part of the data and ended at `since`; the next full load ends it. */
+  partial: QualityStatus | null;
+  /** An open volume-drop incident, opened like a partial one; the next success that loads its usual volume ends it. */
+  volume: QualityStatus | null;
+  /** The latest run the worker has seen, by creation; null until one is seen. `completedAt` null while it runs. */
+  lastRun: { attemptId: number; createdAt: number; completedAt: number | null } | null;
   lastAlert: { kind: AlertKind; notifier: string; at: number; key: string } | null;
   /** This flow's alerts the notifications queue has not delivered, per notifier that has any, by notifier name. */
   unsentAlerts: UnsentCount[];
+}
+
+export interface QualityStatus {
+  attemptId: number;
+  since: number;
 }
 
 /** Alerts for one notifier not delivered yet: before the first send, between retries, or given up. */
@@ -65,10 +82,17 @@ export interface MonitorStatus {
   alerted: boolean;
 }
 
-/** Flows (and the account) with an incident someone was alerted about and that has not recovered. */
+/**
+ * Flows (and the account) with an incident someone was alerted about and that has not recovered: a flow counts once,
+ * however many of its incidents are open.
+ */
 export function countOpenIncidents(report: StatusReport): number {
-  const flows = report.flows.filter((flow) => flow.runIncident !== null || flow.monitor?.alerted === true).length;
+  const flows = report.flows.filter(hasOpenIncident).length;
   return flows + (report.account?.alerted === true ? 1 : 0);
+}
+
+function hasOpenIncident(flow: FlowStatus): boolean {
+  return flow.runIncident !== null || flow.missed !== null || flow.partial !== null || flow.volume !== null || flow.monitor?.alerted === true;
 }
 
 /** Unsent alerts of every flow and of the rest, by state. */

@@ -4,10 +4,10 @@ import type { AlertKind } from '../alerts/alert.ts';
 import { lastAlertKey } from '../delivery/deliver-notification.ts';
 import { NOTIFICATION_QUEUE, type NotificationJobData } from '../delivery/notification-queue.ts';
 import { readUnsentAlerts } from '../delivery/read-unsent-alerts.ts';
-import type { FlowState, MonitorIncident } from '../detection/flow-state.ts';
+import type { FlowState, MonitorIncident, QualityIncident } from '../detection/flow-state.ts';
 import { CHECK_QUEUE, schedulerId, type CheckJobData } from '../scheduling/reconcile-schedules.ts';
 import { createFlowStateStore } from '../state/flow-state-store.ts';
-import type { FlowStatus, MonitorStatus, StatusReport } from './flow-status.ts';
+import type { FlowStatus, MonitorStatus, QualityStatus, StatusReport } from './flow-status.ts';
 import { groupUnsentAlerts } from './group-unsent-alerts.ts';
 
 export interface StatusTarget {
@@ -58,6 +58,10 @@ export async function readFlowStatus(input: {
           runIncident: runIncident(state),
           lastFailure: state?.lastFailure ?? null,
           monitor: monitorStatus(state?.monitor ?? null),
+          missed: missedStatus(state),
+          partial: qualityStatus(state?.partial ?? null),
+          volume: qualityStatus(state?.volume ?? null),
+          lastRun: lastRun(state),
           lastAlert: lastAlerts[index] ?? null,
           unsentAlerts: byFlow.get(flow.id) ?? [],
         };
@@ -73,6 +77,23 @@ function runIncident(state: FlowState | undefined): FlowStatus['runIncident'] {
   if (state?.incident == null) return null;
   const { kind, since, attemptId } = state.incident;
   return { kind, since, attemptId };
+}
+
+// Each picks the fields `status` promises, so what detection adds to its state later is not shown by accident.
+function missedStatus(state: FlowState | undefined): FlowStatus['missed'] {
+  if (state?.missed == null) return null;
+  const { expectedAt, lastRunAt, since } = state.missed;
+  return { expectedAt, lastRunAt, since };
+}
+
+function qualityStatus(incident: QualityIncident | null): QualityStatus | null {
+  return incident === null ? null : { attemptId: incident.attemptId, since: incident.since };
+}
+
+function lastRun(state: FlowState | undefined): FlowStatus['lastRun'] {
+  if (state?.lastRun == null) return null;
+  const { attemptId, createdAt, completedAt } = state.lastRun;
+  return { attemptId, createdAt, completedAt };
 }
 
 function monitorStatus(monitor: MonitorIncident | null): MonitorStatus | null {

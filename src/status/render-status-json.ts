@@ -1,4 +1,4 @@
-import { countOpenIncidents, totalUnsentAlerts, type FlowStatus, type MonitorStatus, type StatusReport } from './flow-status.ts';
+import { countOpenIncidents, totalUnsentAlerts, type FlowStatus, type MonitorStatus, type QualityStatus, type StatusReport } from './flow-status.ts';
 
 /** A point in time for scripts: epoch ms to compute with, ISO 8601 (UTC) to read or hand to `date -d`. */
 export interface JsonTime {
@@ -27,6 +27,10 @@ export function renderStatusJson(report: StatusReport): string {
       incident: runIncident(flow.runIncident),
       lastFailure: flow.lastFailure === null ? null : { attemptId: flow.lastFailure.attemptId, at: jsonTime(flow.lastFailure.at) },
       monitor: monitor(flow.monitor),
+      missed: missed(flow.missed),
+      partial: quality('partial', flow.partial),
+      volume: quality('volume', flow.volume),
+      lastRun: lastRun(flow.lastRun),
       lastAlert:
         flow.lastAlert === null
           ? null
@@ -40,6 +44,19 @@ export function renderStatusJson(report: StatusReport): string {
 
 function runIncident(incident: FlowStatus['runIncident']) {
   return incident === null ? null : { kind: incident.kind, since: jsonTime(incident.since), attemptId: incident.attemptId };
+}
+
+function missed(incident: FlowStatus['missed']) {
+  if (incident === null) return null;
+  return { kind: 'missed' as const, expectedAt: jsonTime(incident.expectedAt), lastRunAt: nullableJsonTime(incident.lastRunAt), since: jsonTime(incident.since) };
+}
+
+function quality(kind: 'partial' | 'volume', incident: QualityStatus | null) {
+  return incident === null ? null : { kind, attemptId: incident.attemptId, since: jsonTime(incident.since) };
+}
+
+function lastRun(run: FlowStatus['lastRun']) {
+  return run === null ? null : { attemptId: run.attemptId, createdAt: jsonTime(run.createdAt), completedAt: nullableJsonTime(run.completedAt) };
 }
 
 function monitor(status: MonitorStatus | null) {

@@ -27,8 +27,8 @@ const COLUMNS: Column[] = [
 ];
 
 /**
- * The human form of `portable-watch status`: an account line when needed, the table (a flow with unsent alerts
- * has a line under its row, per notifier), unsent alerts about no flow in it, a summary.
+ * The human form of `portable-watch status`: an account line when needed, the table (under a flow's row, a line for a
+ * missed run and one for its unsent alerts, per notifier), unsent alerts about no flow in it, a summary.
  */
 export function renderStatusTable(report: StatusReport, width = TABLE_WIDTH): string {
   const rows = report.flows.map((flow) => COLUMNS.map((column) => column.cell(flow, report.now)));
@@ -42,6 +42,7 @@ export function renderStatusTable(report: StatusReport, width = TABLE_WIDTH): st
   const lines = [line(COLUMNS.map((column) => column.header))];
   report.flows.forEach((flow, index) => {
     lines.push(line(rows[index] ?? []));
+    if (flow.missed !== null) lines.push(truncate(`${indent}${missedText(flow.missed, report.now)}`, width));
     if (flow.unsentAlerts.length > 0) lines.push(truncate(`${indent}unsent — ${unsentText(flow.unsentAlerts)}`, width));
   });
   if (report.account !== null) lines.unshift(...accountLines(report.account, report.now, width), '');
@@ -51,6 +52,12 @@ export function renderStatusTable(report: StatusReport, width = TABLE_WIDTH): st
   }
   lines.push('', ...unsentSummary(report), summary(report));
   return lines.join('\n');
+}
+
+/** Under a flow with a missed run: how long nothing has run, which the OPEN INCIDENT cell has no room to say. */
+function missedText(missed: NonNullable<FlowStatus['missed']>, now: number): string {
+  const last = missed.lastRunAt === null ? 'no run seen since watching began' : `last run ${formatRelative(missed.lastRunAt, now)}`;
+  return `missed run — ${last}, one was expected ${formatRelative(missed.expectedAt, now)}`;
 }
 
 /** `oncall: 2 given up; data-team: 1 retrying, 1 waiting`, given up first: that one needs a person. */
@@ -94,9 +101,13 @@ function nextCheckText(next: number | null, now: number): string {
   return next > now ? formatRelative(next, now) : `due ${formatRelative(next, now)}`;
 }
 
+/** Each open incident with when it began: `failed 3h ago`, `missed since 2h ago` (the run expected then), `partial 5m ago`. */
 function incidentText(flow: FlowStatus, now: number): string {
   const parts: string[] = [];
   if (flow.runIncident !== null) parts.push(`${flow.runIncident.kind} ${formatRelative(flow.runIncident.since, now)}`);
+  if (flow.missed !== null) parts.push(`missed since ${formatRelative(flow.missed.expectedAt, now)}`);
+  if (flow.partial !== null) parts.push(`partial ${formatRelative(flow.partial.since, now)}`);
+  if (flow.volume !== null) parts.push(`volume ${formatRelative(flow.volume.since, now)}`);
   if (flow.monitor !== null) {
     const text = `monitor: ${flow.monitor.problem} ${formatRelative(flow.monitor.since, now)}`;
     parts.push(flow.monitor.alerted ? text : `(${text})`);

@@ -14,12 +14,18 @@ import {
   accountRecoveredAlert,
   attempt,
   failedAlert,
+  fallbackStalledAlert,
   HOUR,
+  learnedStalledAlert,
   lostTrackAlert,
   MINUTE,
+  missedAlert,
   monitorErrorAlert,
+  partialAlert,
   recoveredAlert,
+  recoveredFromAlert,
   stalledAlert,
+  STARTED_AT,
   stateLostAlert,
 } from './alert-fixtures.ts';
 
@@ -76,6 +82,95 @@ describe('alertSentence', () => {
     ],
   ])('says what happened for %s', (_name, alert, sentence) => {
     expect(alertSentence(alert)).toBe(sentence);
+  });
+});
+
+function withRuntime(alert: Alert, runtime: Partial<NonNullable<Alert['runtime']>>, durationMs?: number): Alert {
+  const attemptWithDuration = durationMs === undefined ? alert.attempt : { ...alert.attempt!, durationMs };
+  return { ...alert, ...(attemptWithDuration ? { attempt: attemptWithDuration } : {}), runtime: { ...alert.runtime!, ...runtime } };
+}
+
+describe('alertSentence for a stalled run, by how its limit was found', () => {
+  const subject = 'Attempt 632458 of Events to Snowflake has been running for';
+  it.each<[string, Alert, string]>([
+    ['a fixed maxRuntime, as before auto existed', { ...stalledAlert(), runtime: { limitMs: 2 * HOUR, source: 'fixed' } }, `${subject} 3h 5m, longer than its max runtime of 2h.`],
+    ['a learned limit', learnedStalledAlert(), `${subject} 27m, longer than its learned limit of 12m (usually 4m–6m, p95 7m).`],
+    ['a learned limit just passed', withRuntime(learnedStalledAlert(), {}, 12 * MINUTE + 400), `${subject} 12m, past its learned limit of 12m (usually 4m–6m, p95 7m).`],
+    ['a learned limit from runs that all took as long', withRuntime(learnedStalledAlert(), { usualLowMs: 5 * MINUTE, usualHighMs: 5 * MINUTE }), `${subject} 27m, longer than its learned limit of 12m (usually 5m, p95 7m).`],
+    [
+      'a learned limit that carries no usual range',
+      { ...learnedStalledAlert(), runtime: { limitMs: 12 * MINUTE, source: 'learned', samples: 30 } },
+      `${subject} 27m, longer than its learned limit of 12m (from 30 successful runs).`,
+    ],
+    ['the fallback', fallbackStalledAlert(), `${subject} 3h 5m, longer than 2h (autoFallback: only 4 successful runs to learn from, 10 needed).`],
+    ['the fallback with one run', withRuntime(fallbackStalledAlert(), { samples: 1 }), `${subject} 3h 5m, longer than 2h (autoFallback: only 1 successful run to learn from, 10 needed).`],
+    ['the fallback with none', withRuntime(fallbackStalledAlert(), { samples: 0 }), `${subject} 3h 5m, longer than 2h (autoFallback: no successful runs to learn from, 10 needed).`],
+    ['the fallback just passed', withRuntime(fallbackStalledAlert(), {}, 2 * HOUR + 900), `${subject} 2h, past its limit of 2h (autoFallback: only 4 successful runs to learn from, 10 needed).`],
+  ])('says how the limit was found for %s', (_name, alert, sentence) => {
+    expect(alertSentence(alert)).toBe(sentence);
+  });
+
+  it('takes the limit from runtime when maxRuntimeMs is absent', () => {
+    const alert = learnedStalledAlert();
+    delete alert.maxRuntimeMs;
+    expect(alertSentence(alert)).toContain('longer than its learned limit of 12m');
+    expect(alertFacts(alert)).toContainEqual({ label: 'Max runtime', value: '12m (learned from 30 successful runs)' });
+  });
+
+  it('labels a learned limit from one run in the singular', () => {
+    expect(alertFacts(withRuntime(learnedStalledAlert(), { samples: 1 }))).toContainEqual({ label: 'Max runtime', value: '12m (learned from 1 successful run)' });
+  });
+});
+
+describe('alertSentence and facts for a missed run', () => {
+  const name = 'Events to Snowflake';
+  it.each<[string, Alert, string]>([
+    ['one slot', missedAlert({ slots: 1 }), `No run of ${name} since 2026-11-29 07:47:48 UTC; a run was expected at 2026-11-29 08:47:48 UTC.`],
+    ['a count that stopped', missedAlert({ slots: 1000, slotsCapped: true }), `No run of ${name} since 2026-11-29 07:47:48 UTC; a run was expected at 2026-11-29 08:47:48 UTC (1,000+ expected runs missed).`],
+    [
+      'no run seen since watching began',
+      missedAlert({ lastRunAt: null, slots: 2 }),
+      `No run of ${name} since watching began at 2026-11-29 08:07:48 UTC; a run was expected at 2026-11-29 08:47:48 UTC (2 expected runs missed).`,
+    ],
+    ['an alert without its details', { ...missedAlert(), missed: undefined }, `${name} missed a scheduled run.`],
+  ])('reads for %s', (_name, alert, sentence) => {
+    expect(alertSentence(alert)).toBe(sentence);
+  });
+
+  it.each<[string, Alert, string, string]>([
+    ['a run that ended after it began', missedAlert(), '2026-11-29 07:47:48 UTC (ended 2026-11-29 08:07:48 UTC)', '3'],
+    ['a run whose end is not known', missedAlert({ since: STARTED_AT }), '2026-11-29 07:47:48 UTC', '3'],
+    ['no run seen', missedAlert({ lastRunAt: null, slotsCapped: true, slots: 1000 }), 'none seen since watching began at 2026-11-29 08:07:48 UTC', '1,000+'],
+  ])('shows the last run and the count for %s', (_name, alert, lastRun, count) => {
+    const facts = alertFacts(alert);
+    expect(facts).toContainEqual({ label: 'Last run', value: lastRun });
+    expect(facts).toContainEqual({ label: 'Missed runs', value: count });
+  });
+
+  it('shows no summary attempt, since a missed run has none', () => {
+    expect(alertSummary(missedAlert())).toBe('MISSED RUN: Events to Snowflake (flow 689422)');
+  });
+});
+
+describe('alertSentence for partial loads and recoveries', () => {
+  it('says a success with only its own errors may be missing data, without naming a resource', () => {
+    const alert = partialAlert([]);
+    alert.attempt = { ...alert.attempt!, errors: ['Sync of table refunds skipped'] };
+    expect(alertSentence(alert)).toBe('Attempt 632458 of Events to Snowflake succeeded, but with errors: part of the data may be missing.');
+  });
+
+  it.each<[string, Alert, string, string]>([
+    [
+      'a missed run, without an attempt',
+      withoutAttempt(recoveredFromAlert({ kind: 'missed', since: STARTED_AT })),
+      'Events to Snowflake ran again.',
+      'missed run (since 2026-11-29 07:47:48 UTC)',
+    ],
+    ['a partial load whose attempt is not known', recoveredFromAlert({ kind: 'partial', since: STARTED_AT }), 'Events to Snowflake loaded fully again (attempt 632470).', 'partial alert (since 2026-11-29 07:47:48 UTC)'],
+    ['a stalled run', recoveredFromAlert({ kind: 'stalled', attemptId: 1, since: STARTED_AT }), 'Events to Snowflake succeeded again (attempt 632470).', 'stalled alert for attempt 1 (since 2026-11-29 07:47:48 UTC)'],
+  ])('says what came right after %s', (_name, alert, sentence, resolves) => {
+    expect(alertSentence(alert)).toBe(sentence);
+    expect(alertFacts(alert)).toContainEqual({ label: 'Resolves', value: resolves });
   });
 });
 

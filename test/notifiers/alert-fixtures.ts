@@ -125,3 +125,91 @@ export function lostTrackAlert(): Alert {
     },
   };
 }
+
+/** Nothing ran for three hourly slots: the latest run began at STARTED_AT and ended 20 minutes later. */
+export function missedAlert(overrides: Partial<Alert['missed'] & object> = {}): Alert {
+  const alert = flowOnlyAlert();
+  return {
+    ...alert,
+    key: 'f689422-missed-1796025600000',
+    kind: 'missed',
+    missed: {
+      lastRunAt: STARTED_AT,
+      since: STARTED_AT + 20 * MINUTE,
+      expectedAt: STARTED_AT + HOUR,
+      slots: 3,
+      graceMs: 6 * MINUTE,
+      schedule: 'cron "47 * * * *" (UTC), from Portable',
+      ...overrides,
+    },
+    detectedAt: STARTED_AT + 3 * HOUR + 6 * MINUTE,
+  };
+}
+
+/** A succeeded attempt with a resource short of rows and one with an error of its own. */
+export function partialAlert(resources: NonNullable<Alert['partial']>['resources'] = partialResources(), toleranceRatio = 0): Alert {
+  return failedAlert({
+    key: 'f689422-a632458-partial',
+    kind: 'partial',
+    attempt: attempt({
+      state: 'succeeded',
+      errors: [],
+      resources: [
+        { name: 'orders', extracted: 1200, analyzed: null, loaded: 900 },
+        { name: 'customers', extracted: 500, analyzed: null, loaded: 500, errors: ['Row 17: value too long for column NAME'] },
+        { name: 'refunds', extracted: 40, analyzed: null, loaded: 40 },
+      ],
+    }),
+    partial: { resources, toleranceRatio },
+  });
+}
+
+export function partialResources(): NonNullable<Alert['partial']>['resources'] {
+  return [
+    { name: 'orders', extracted: 1200, loaded: 900, errors: [] },
+    { name: 'customers', extracted: 500, loaded: 500, errors: ['Row 17: value too long for column NAME'] },
+  ];
+}
+
+/** A succeeded attempt that loaded nothing into a resource that usually loads 1,200 to 1,900 rows. */
+export function volumeAlert(resources: NonNullable<Alert['volume']>['resources'] = [volumeDrop()]): Alert {
+  return failedAlert({
+    key: 'f689422-a632458-volume',
+    kind: 'volume',
+    attempt: attempt({
+      state: 'succeeded',
+      errors: [],
+      resources: [
+        { name: 'orders', extracted: 0, analyzed: null, loaded: 0 },
+        { name: 'customers', extracted: 510, analyzed: null, loaded: 510 },
+      ],
+    }),
+    volume: { resources },
+  });
+}
+
+export function volumeDrop(overrides: Partial<NonNullable<Alert['volume']>['resources'][number]> = {}): NonNullable<Alert['volume']>['resources'][number] {
+  return { name: 'orders', loaded: 0, medianLoaded: 1500, usualLow: 1200, usualHigh: 1900, samples: 30, ...overrides };
+}
+
+/** Stalled past a limit `maxRuntime: auto` learned from 30 runs of 4 to 6 minutes. */
+export function learnedStalledAlert(): Alert {
+  const alert = stalledAlert();
+  const limitMs = 12 * MINUTE;
+  return {
+    ...alert,
+    attempt: { ...alert.attempt!, durationMs: 27 * MINUTE },
+    maxRuntimeMs: limitMs,
+    runtime: { limitMs, source: 'learned', samples: 30, usualLowMs: 4 * MINUTE, usualHighMs: 6 * MINUTE, p95Ms: 7 * MINUTE, medianMs: 5 * MINUTE },
+  };
+}
+
+/** Stalled past `autoFallback`: `auto` had only 4 successful runs to learn from. */
+export function fallbackStalledAlert(): Alert {
+  const alert = stalledAlert();
+  return { ...alert, maxRuntimeMs: 2 * HOUR, runtime: { limitMs: 2 * HOUR, source: 'fallback', samples: 4 } };
+}
+
+export function recoveredFromAlert(resolves: NonNullable<Alert['resolves']>): Alert {
+  return { ...recoveredAlert(), key: `689422:632470:recovered-${resolves.kind}`, resolves };
+}

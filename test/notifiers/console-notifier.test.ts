@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createConsoleNotifier } from '../../src/notifiers/console-notifier.ts';
 import { NotifierError } from '../../src/notifiers/notifier.ts';
-import { failedAlert } from './alert-fixtures.ts';
+import { failedAlert, missedAlert, partialAlert } from './alert-fixtures.ts';
 
 describe('console notifier', () => {
   it('fails permanently when its stream cannot be written, naming the error kind but not its text', async () => {
@@ -39,5 +39,23 @@ describe('console notifier', () => {
     expect(out.writableEnded).toBe(false);
     await notifier.send(failedAlert());
     expect(chunks.join('')).toContain('FAILED: Events to Snowflake');
+  });
+
+  it('prints a missed run and a partial load for a person, with no terminal escape from a resource name', async () => {
+    const chunks: string[] = [];
+    const out = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(chunk.toString('utf8'));
+        callback();
+      },
+    });
+    const notifier = createConsoleNotifier({ name: 'terminal', out });
+    await notifier.send(missedAlert());
+    await notifier.send(partialAlert([{ name: 'orders\u001b[2J\u001b]8;;http://evil\u0007', extracted: 10, loaded: 9, errors: ['\u001b[31mred'] }]));
+    const printed = chunks.join('');
+    expect(printed).toContain('MISSED RUN: Events to Snowflake (flow 689422)\nNo run of Events to Snowflake since 2026-11-29 07:47:48 UTC;');
+    expect(printed).toContain('PARTIAL LOAD: Events to Snowflake (flow 689422) — attempt 632458\nAttempt 632458 of Events to Snowflake succeeded but loaded only part of the data.');
+    expect(printed).toContain('  orders[2J]8;;http://evil: 10 extracted · 9 loaded (10% missing)\n    - [31mred');
+    for (const control of ['\u0007', '\u001b']) expect(printed).not.toContain(control);
   });
 });

@@ -4,7 +4,7 @@ import type { Alert } from '../../src/alerts/alert.ts';
 import { createEmailNotifier, type EmailNotifierOptions } from '../../src/notifiers/email/email-notifier.ts';
 import { headerValue, renderEmail } from '../../src/notifiers/email/render-email.ts';
 import { NotifierError, type Notifier } from '../../src/notifiers/notifier.ts';
-import { failedAlert } from './alert-fixtures.ts';
+import { failedAlert, missedAlert, partialAlert } from './alert-fixtures.ts';
 import { expectSecretFree } from './expect-secret-free.ts';
 import { unusedPort } from './slack-receiver.ts';
 import { startSmtpReceiver, type SmtpReceiver, type SmtpReceiverOptions } from './smtp-receiver.ts';
@@ -80,6 +80,24 @@ describe('email notifier against a real SMTP receiver', () => {
     expect(mail.parsed.subject).toBe(
       '[portable-watch] FAILED: Evil Bcc: attacker@evil.test X-Injected: yes To: attacker@evil.test (flow 1)',
     );
+  });
+
+  it('delivers a partial load and a missed run as plain text only, a hostile resource name as written', async () => {
+    const smtp = await receiver();
+    const name = '<script>alert(1)</script> *bold* & <b>co</b>';
+    const notifier = emailNotifier(smtp.port);
+    await notifier.send(partialAlert([{ name, extracted: 10, loaded: 4, errors: ['<img src=x onerror=alert(1)>'] }]));
+    await notifier.send(missedAlert());
+
+    const [partial, missed] = smtp.mails;
+    expect(partial?.parsed.subject).toBe('[portable-watch] PARTIAL LOAD: Events to Snowflake (flow 689422)');
+    // No HTML part anywhere: nothing a mail client could render or run.
+    expect(partial?.parsed.html).toBe(false);
+    expect(partial?.parsed.headers.get('content-type')).toMatchObject({ value: 'text/plain' });
+    const body = partial?.parsed.text ?? '';
+    expect(body).toContain(`Resources not fully loaded (1 of 3):\n  ${name}: 10 extracted · 4 loaded (60% missing)\n    - <img src=x onerror=alert(1)>`);
+    expect(missed?.parsed.subject).toBe('[portable-watch] MISSED RUN: Events to Snowflake (flow 689422)');
+    expect(missed?.parsed.text).toMatch(/^ {2}Missed runs: +3$/m);
   });
 
   it('renders a one-line subject whatever the flow name holds (not relying on nodemailer to fold it)', () => {

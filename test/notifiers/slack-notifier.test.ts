@@ -3,7 +3,7 @@ import type { Alert } from '../../src/alerts/alert.ts';
 import { NotifierError, type Notifier } from '../../src/notifiers/notifier.ts';
 import type { SlackMessage } from '../../src/notifiers/slack/render-slack-message.ts';
 import { createSlackNotifier, type SlackNotifierOptions } from '../../src/notifiers/slack/slack-notifier.ts';
-import { attempt, failedAlert, monitorErrorAlert, STARTED_AT } from './alert-fixtures.ts';
+import { attempt, failedAlert, learnedStalledAlert, missedAlert, monitorErrorAlert, STARTED_AT, volumeAlert, volumeDrop } from './alert-fixtures.ts';
 import { expectSecretFree } from './expect-secret-free.ts';
 import { answer, neverAnswer, startSlackReceiver, unusedPort, type SlackReceiver } from './slack-receiver.ts';
 
@@ -190,6 +190,23 @@ describe('Slack notifier against a real HTTP receiver', () => {
     expect(allTexts(message).join('\n')).toContain(`… and ${200 - shown.size} more errors`);
     const shownResources = new Set(allTexts(message).join('\n').match(/resource-\d+-/g));
     expect(allTexts(message).join('\n')).toContain(`… and ${100 - shownResources.size} more`);
+  });
+
+  it.each<[string, Alert, string, string]>([
+    ['a missed run', missedAlert(), 'MISSED RUN: Events to Snowflake', '*Missed runs*\n3'],
+    ['a stalled run past a learned limit', learnedStalledAlert(), 'STALLED: Events to Snowflake', '*Usual runtime*\n4m–6m, p95 7m, median 5m'],
+    ['a volume drop', volumeAlert(), 'VOLUME DROP: Events to Snowflake', '*Ran for*\n1h 5m'],
+  ])('posts %s with its header and facts', async (_name, alert, header, fact) => {
+    const message = await postedMessage(alert);
+    expect(message.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: header } });
+    expect(allTexts(message)).toContain(fact);
+  });
+
+  it('escapes a hostile resource name of a volume drop: it can neither ping nor link', async () => {
+    const message = await postedMessage(volumeAlert([volumeDrop({ name: '<!channel> R&D <http://evil|click>' })]));
+    const texts = sectionTexts(message).join('\n');
+    expect(texts).toContain('• &lt;!channel&gt; R&amp;D &lt;http://evil|click&gt;: 0 rows (usually 1,200–1,900, median 1,500, over 30 runs)');
+    expect(allTexts(message).join('\n')).not.toMatch(/<[!@]|<http:\/\/evil/);
   });
 
   it('cuts one enormous error instead of dropping it', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FlowStatus, StatusReport } from '../../src/status/flow-status.ts';
+import { countOpenIncidents, type FlowStatus, type StatusReport } from '../../src/status/flow-status.ts';
 import { formatRelative } from '../../src/status/format-relative.ts';
 import { renderStatusJson } from '../../src/status/render-status-json.ts';
 import { renderStatusTable, TABLE_WIDTH } from '../../src/status/render-status-table.ts';
@@ -10,7 +10,22 @@ const M = 60 * S;
 const H = 60 * M;
 
 function flow(overrides: Partial<FlowStatus> & { id: number }): FlowStatus {
-  return { name: null, lastCheck: null, checkpoint: null, nextCheck: null, runIncident: null, lastFailure: null, monitor: null, lastAlert: null, unsentAlerts: [], ...overrides };
+  return {
+    name: null,
+    lastCheck: null,
+    checkpoint: null,
+    nextCheck: null,
+    runIncident: null,
+    lastFailure: null,
+    monitor: null,
+    missed: null,
+    partial: null,
+    volume: null,
+    lastRun: null,
+    lastAlert: null,
+    unsentAlerts: [],
+    ...overrides,
+  };
 }
 
 const healthy = flow({
@@ -57,6 +72,38 @@ const gone = flow({
   nextCheck: NOW + 30 * S,
   monitor: { problem: 'not-found', message: 'Portable has no flow 2 (404)', since: NOW - 26 * H, alerted: true },
   lastAlert: { kind: 'monitor-recovered', notifier: 'oncall', at: NOW - 3 * 24 * H, key: 'f2-m1-monitor-recovered' },
+});
+/** Expected hourly, silent for five hours: one missed-run incident, however many runs the gap holds. */
+const silent = flow({
+  id: 21,
+  name: 'Hourly events',
+  lastCheck: { at: NOW - 5 * S, outcome: 'ok' },
+  checkpoint: NOW - 5 * S,
+  nextCheck: NOW + 55 * S,
+  missed: { expectedAt: NOW - 4 * H, lastRunAt: NOW - 5 * H, since: NOW - 4 * H + 10 * M },
+  lastRun: { attemptId: 8001, createdAt: NOW - 5 * H, completedAt: NOW - 5 * H + 10 * M },
+  lastAlert: { kind: 'missed', notifier: 'oncall', at: NOW - 4 * H + 10 * M, key: 'f21-missed-1' },
+});
+/** Watched since before its first expected run, which never came. */
+const neverRan = flow({
+  id: 22,
+  name: 'Nightly export',
+  lastCheck: { at: NOW - 5 * S, outcome: 'ok' },
+  checkpoint: NOW - 5 * S,
+  nextCheck: NOW + 55 * S,
+  missed: { expectedAt: NOW - 30 * M, lastRunAt: null, since: NOW - 20 * M },
+});
+/** Its latest run succeeded, loading part of one table and far fewer rows than usual into another. */
+const loadedPart = flow({
+  id: 23,
+  name: 'Shop to BigQuery',
+  lastCheck: { at: NOW - 5 * S, outcome: 'alerted' },
+  checkpoint: NOW - 5 * S,
+  nextCheck: NOW + 55 * S,
+  partial: { attemptId: 8101, since: NOW - 20 * M },
+  volume: { attemptId: 8101, since: NOW - 20 * M },
+  lastRun: { attemptId: 8101, createdAt: NOW - 30 * M, completedAt: NOW - 20 * M },
+  lastAlert: { kind: 'volume', notifier: 'oncall', at: NOW - 19 * M, key: 'f23-a8101-volume' },
 });
 const rejectedToken = {
   problem: 'unauthorized' as const,
@@ -160,6 +207,22 @@ describe('renderStatusTable', () => {
       ],
     },
     {
+      name: 'a missed run (with how long nothing has run, under its row), one never seen, and a partial load with a volume drop',
+      report: { now: NOW, account: null, flows: [silent, neverRan, loadedPart, { ...healthy, lastRun: { attemptId: 7, createdAt: NOW - M, completedAt: null } }], otherUnsentAlerts: [] },
+      expected: [
+        'ID      NAME                 LAST CHECK      CHECKPOINT  NEXT CHECK  OPEN INCIDENT                    LAST ALERT',
+        '21      Hourly events        ok 5s ago       5s ago      in 55s      missed since 4h ago              missed 3h ago',
+        '        missed run — last run 5h ago, one was expected 4h ago',
+        '22      Nightly export       ok 5s ago       5s ago      in 55s      missed since 30m ago             —',
+        '        missed run — no run seen since watching began, one was expected 30m ago',
+        '23      Shop to BigQuery     alerted 5s ago  5s ago      in 55s      partial 20m ago; volume 20m ago  volume 19m ago',
+        '689422  Events to Snowflake  ok 12s ago      12s ago     in 48s      —                                —',
+        '',
+        // a flow counts once, however many of its incidents are open
+        '4 flows, 3 open incidents',
+      ],
+    },
+    {
       name: 'no flows at all',
       report: { now: NOW, account: null, flows: [], otherUnsentAlerts: [] },
       expected: ['ID  NAME  LAST CHECK  CHECKPOINT  NEXT CHECK  OPEN INCIDENT  LAST ALERT', '', '0 flows, 0 open incidents'],
@@ -171,13 +234,53 @@ describe('renderStatusTable', () => {
 
   it('keeps every line within 120 columns and passes no control character through', () => {
     const many = Array.from({ length: 30 }, (_, index) => ({ ...gone, id: 100_000 + index, name: `${gone.name ?? ''}\t${index}` }));
-    const text = renderStatusTable({ now: NOW, account: { ...rejectedToken, message: `${'x'.repeat(300)} \u0007 ${rejectedToken.message}` }, flows: [healthy, failed, troubled, ...many], otherUnsentAlerts: [] });
+    const text = renderStatusTable({ now: NOW, account: { ...rejectedToken, message: `${'x'.repeat(300)} \u0007 ${rejectedToken.message}` }, flows: [healthy, failed, troubled, silent, neverRan, { ...loadedPart, runIncident: failed.runIncident, name: `${gone.name ?? ''}` }, ...many], otherUnsentAlerts: [] });
     for (const line of text.split('\n')) expect(Array.from(line).length).toBeLessThanOrEqual(TABLE_WIDTH);
     expect(text.replace(/\n/g, '')).not.toMatch(/[\p{Cc}\p{Cf}]/u);
   });
 });
 
 describe('renderStatusJson', () => {
+  it('adds the open missed run, partial load and volume drop, and the latest run, as incidents with their kind', () => {
+    const json = JSON.parse(renderStatusJson({ now: NOW, account: null, flows: [silent, neverRan, loadedPart, healthy], otherUnsentAlerts: [] })) as {
+      openIncidents: number;
+      flows: Array<Record<string, unknown>>;
+    };
+    const iso = (ms: number) => ({ ms, iso: new Date(ms).toISOString() });
+    expect(json.openIncidents).toBe(3);
+    const pick = ({ id, incident, missed, partial, volume, lastRun }: Record<string, unknown>) => ({ id, incident, missed, partial, volume, lastRun });
+    expect(json.flows.map(pick)).toEqual([
+      {
+        id: 21,
+        incident: null,
+        missed: { kind: 'missed', expectedAt: iso(NOW - 4 * H), lastRunAt: iso(NOW - 5 * H), since: iso(NOW - 4 * H + 10 * M) },
+        partial: null,
+        volume: null,
+        lastRun: { attemptId: 8001, createdAt: iso(NOW - 5 * H), completedAt: iso(NOW - 5 * H + 10 * M) },
+      },
+      { id: 22, incident: null, missed: { kind: 'missed', expectedAt: iso(NOW - 30 * M), lastRunAt: null, since: iso(NOW - 20 * M) }, partial: null, volume: null, lastRun: null },
+      {
+        id: 23,
+        incident: null,
+        missed: null,
+        partial: { kind: 'partial', attemptId: 8101, since: iso(NOW - 20 * M) },
+        volume: { kind: 'volume', attemptId: 8101, since: iso(NOW - 20 * M) },
+        lastRun: { attemptId: 8101, createdAt: iso(NOW - 30 * M), completedAt: iso(NOW - 20 * M) },
+      },
+      { id: 689422, incident: null, missed: null, partial: null, volume: null, lastRun: null },
+    ]);
+  });
+
+  it.each<[string, Partial<FlowStatus>]>([
+    ['a missed run', { missed: silent.missed }],
+    ['a partial load', { partial: loadedPart.partial }],
+    ['a volume drop', { volume: loadedPart.volume }],
+  ])('counts %s as an open incident, which --fail-on-incident exits on', (_name, incident) => {
+    const report = { now: NOW, account: null, flows: [healthy, { ...healthy, id: 9, ...incident }], otherUnsentAlerts: [] };
+    expect(countOpenIncidents(report)).toBe(1);
+    expect(countOpenIncidents({ ...report, flows: [healthy] })).toBe(0);
+  });
+
   it('adds unsent alerts per flow and notifier, those about no listed flow, and totals', () => {
     const json = JSON.parse(renderStatusJson({ now: NOW, account: null, flows: [{ ...failed, unsentAlerts: withUnsent }, healthy], otherUnsentAlerts: otherUnsent })) as {
       unsentAlertTotals: unknown;
@@ -211,10 +314,30 @@ describe('renderStatusJson', () => {
           incident: { kind: 'failed', since: iso(NOW - 3 * H - 5 * S), attemptId: 9001 },
           lastFailure: { attemptId: 9001, at: iso(NOW - 3 * H - 5 * S) },
           monitor: null,
+          missed: null,
+          partial: null,
+          volume: null,
+          lastRun: null,
           lastAlert: { kind: 'failed', notifier: 'oncall', at: iso(NOW - 3 * H), key: 'f17-a9001-failed' },
           unsentAlerts: [],
         },
-        { id: 5, name: null, lastCheck: null, checkpoint: null, scheduled: false, nextCheck: null, incident: null, lastFailure: null, monitor: null, lastAlert: null, unsentAlerts: [] },
+        {
+          id: 5,
+          name: null,
+          lastCheck: null,
+          checkpoint: null,
+          scheduled: false,
+          nextCheck: null,
+          incident: null,
+          lastFailure: null,
+          monitor: null,
+          missed: null,
+          partial: null,
+          volume: null,
+          lastRun: null,
+          lastAlert: null,
+          unsentAlerts: [],
+        },
         {
           id: 1,
           name: troubled.name,
@@ -225,6 +348,10 @@ describe('renderStatusJson', () => {
           incident: { kind: 'stalled', since: iso(NOW - 3 * H), attemptId: 1 },
           lastFailure: null,
           monitor: { kind: 'monitor-error', problem: 'transient', message: 'Portable answered 503', since: iso(NOW - 2 * M), alerted: false },
+          missed: null,
+          partial: null,
+          volume: null,
+          lastRun: null,
           lastAlert: null,
           unsentAlerts: [],
         },

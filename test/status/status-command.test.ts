@@ -203,7 +203,23 @@ describe('portable-watch status', () => {
     expect(Number(await h.redis.hget(lastAlertKeys[0] ?? '', 'at'))).toBe(jsonEvents?.lastAlert?.at.ms);
     expect(jsonOrders).toMatchObject({ id: 302, name: 'Orders', incident: { kind: 'stalled' }, lastAlert: { kind: 'stalled' } });
     expect(jsonGone).toMatchObject({ id: 304, name: 'Gone', checkpoint: null, incident: null, monitor: { problem: 'not-found', alerted: true }, lastAlert: { kind: 'monitor-error' } });
-    expect(jsonNever).toEqual({ id: 303, name: null, lastCheck: null, checkpoint: null, scheduled: false, nextCheck: null, incident: null, lastFailure: null, monitor: null, lastAlert: null, unsentAlerts: [] });
+    expect(jsonNever).toEqual({
+      id: 303,
+      name: null,
+      lastCheck: null,
+      checkpoint: null,
+      scheduled: false,
+      nextCheck: null,
+      incident: null,
+      lastFailure: null,
+      monitor: null,
+      missed: null,
+      partial: null,
+      volume: null,
+      lastRun: null,
+      lastAlert: null,
+      unsentAlerts: [],
+    });
   }, 40_000);
 
   it('a quiet first start: only what is wrong now is alerted, and a failure that had recovered still shows', async () => {

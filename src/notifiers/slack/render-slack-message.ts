@@ -1,16 +1,7 @@
 import type { Alert } from '../../alerts/alert.ts';
-import {
-  alertFacts,
-  alertHeadline,
-  alertSentence,
-  alertSummary,
-  cleanText,
-  describeResource,
-  flowLink,
-  monitorDetails,
-  oneLine,
-  type AlertFact,
-} from '../alert-facts.ts';
+import { alertFacts, alertHeadline, alertSentence, alertSummary, describeResource, flowLink, monitorDetails, type AlertFact } from '../alert-facts.ts';
+import { cleanText, oneLine } from '../format-text.ts';
+import { resourceFindings, type ResourceFinding } from '../resource-findings.ts';
 
 export interface SlackText {
   type: 'mrkdwn';
@@ -48,17 +39,26 @@ export const SLACK_LIMITS = {
   fieldsPerSection: 10,
 } as const;
 
-/** Errors beyond this many sections are counted, not shown: the full list is one click away in Portable. */
-const MAX_ERROR_SECTIONS = 4;
+/** Errors (and resources) beyond this many sections are counted, not shown: the full list is one click away in Portable. */
+const MAX_PACKED_SECTIONS = 4;
 const MAX_RESOURCE_LINE_CHARS = 300;
 const MAX_FALLBACK_CHARS = 1000;
+/**
+ * A resource of a partial load shows this many of its errors, each cut to this length, so that one resource with
+ * its errors always fits a section: 2 + 300 + 3 × (1 + 800) + a count of the rest stays well under 3,000.
+ */
+const MAX_RESOURCE_ERRORS = 3;
+const MAX_RESOURCE_ERROR_CHARS = 800;
+/** More items than four sections can hold (each is at least 7 characters): the rest is counted without being rendered. */
+const MAX_PACKED_ITEMS = 2_000;
 
 /**
  * Block Kit for one alert. Every piece of text that came from Portable is escaped, so a flow named
  * `<!channel>` or an error containing `<http://evil|click>` shows as typed and can neither ping anyone nor
  * hide a link, and every mrkdwn text is verbatim, so a bare URL or #channel in it is not turned into a link
- * either. Blocks stay within Slack's limits by construction: header, up to two fact sections, rows,
- * up to four error sections and a count, details and link make at most 11 of the 50 allowed.
+ * either. Blocks stay within Slack's limits by construction: header, up to two fact sections, rows (or up to
+ * four sections of the resources a partial load or volume drop is about, and a count), up to four error sections and
+ * a count, details and link make at most 16 of the 50 allowed.
  */
 export function renderSlackMessage(alert: Alert, options: SlackRenderOptions = {}): SlackMessage {
   const mention = options.mention ? `${options.mention} ` : '';
@@ -104,7 +104,14 @@ function field({ label, value }: AlertFact): SlackText {
   return mrkdwn(title + cutEscaped(escapeSlack(oneLine(value)), SLACK_LIMITS.fieldChars - title.length));
 }
 
+/** The resources a partial load or volume drop is about; for any other alert, every resource's row counts. */
 function resourceSections(alert: Alert): SlackBlock[] {
+  const findings = resourceFindings(alert);
+  if (findings !== undefined) {
+    const items = findings.items.slice(0, MAX_PACKED_ITEMS).map(findingItem);
+    const more = (left: number) => `… and ${left} more resources, see the run in Portable`;
+    return packedSections(`*${escapeSlack(findings.title)}*`, items, findings.items.length, more);
+  }
   const resources = alert.attempt?.resources ?? [];
   if (resources.length === 0) return [];
   // room for "… and N more" must stay free, so lines are packed into a smaller budget
@@ -121,30 +128,44 @@ function resourceSections(alert: Alert): SlackBlock[] {
   return [{ type: 'section', text: mrkdwn(text) }];
 }
 
+/** `• orders: …` and the resource's errors in code blocks, like an attempt's. */
+function findingItem({ line, errors }: ResourceFinding): string {
+  let item = `• ${cutEscaped(escapeSlack(oneLine(line)), MAX_RESOURCE_LINE_CHARS)}`;
+  for (const error of errors.slice(0, MAX_RESOURCE_ERRORS)) item += `\n${codeBlock(error, MAX_RESOURCE_ERROR_CHARS)}`;
+  if (errors.length > MAX_RESOURCE_ERRORS) item += `\n… and ${errors.length - MAX_RESOURCE_ERRORS} more errors`;
+  return item;
+}
+
 function errorSections(errors: string[]): SlackBlock[] {
-  if (errors.length === 0) return [];
   const title = `*Errors (${errors.length})*`;
+  // sized so that even the first error fits beside the title
+  const blocks = errors.slice(0, MAX_PACKED_ITEMS).map((error) => codeBlock(error, SLACK_LIMITS.sectionChars - title.length - 1));
+  return packedSections(title, blocks, errors.length, (left) => `… and ${left} more errors, see the run in Portable`);
+}
+
+/**
+ * The title and as many items as fit in up to MAX_PACKED_SECTIONS sections of at most 3,000 characters, then a
+ * count of the rest (of `total`, which may be more than the items rendered). Each item must fit beside the title, so
+ * the first section is never empty.
+ */
+function packedSections(title: string, items: string[], total: number, more: (left: number) => string): SlackBlock[] {
+  if (items.length === 0) return [];
   const texts: string[] = [];
   let current = title;
   let shown = 0;
-  for (const error of errors) {
-    // sized so that even the first error fits beside the title
-    const block = codeBlock(error, SLACK_LIMITS.sectionChars - title.length - 1);
-    if (current.length + 1 + block.length <= SLACK_LIMITS.sectionChars) {
-      current += `\n${block}`;
+  for (const item of items) {
+    if (current.length + 1 + item.length <= SLACK_LIMITS.sectionChars) {
+      current += `\n${item}`;
     } else {
-      if (texts.length + 1 >= MAX_ERROR_SECTIONS) break;
+      if (texts.length + 1 >= MAX_PACKED_SECTIONS) break;
       texts.push(current);
-      current = block;
+      current = item;
     }
     shown += 1;
   }
   texts.push(current);
   const blocks: SlackBlock[] = texts.map((text) => ({ type: 'section', text: mrkdwn(text) }));
-  if (shown < errors.length) {
-    const more = `… and ${errors.length - shown} more errors, see the run in Portable`;
-    blocks.push({ type: 'context', elements: [mrkdwn(more)] });
-  }
+  if (shown < total) blocks.push({ type: 'context', elements: [mrkdwn(more(total - shown))] });
   return blocks;
 }
 
