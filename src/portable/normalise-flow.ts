@@ -6,7 +6,7 @@ import { anomaly, type Anomaly } from './anomaly.ts';
 import type { ResourceCounts, RunState } from './run-attempt.ts';
 import { malformedError } from './portable-error.ts';
 import { parseTimestamp } from './parse-timestamp.ts';
-import { parseLeniently, rawFlowSchema, rawFlowStatusSchema, rawResourceSchema, unwrapList, unwrapOne } from './portable-schemas.ts';
+import { parseLeniently, rawFlowSchema, rawFlowStatusSchema, unwrapList, unwrapOne } from './portable-schemas.ts';
 import {
   deriveRunState,
   normaliseErrors,
@@ -80,21 +80,9 @@ export function normaliseFlowStatus(body: unknown, path: string): FlowStatus {
     lifecycle: state.lifecycle,
     disposition: state.disposition,
     state: state.value,
-    errors: [...errors.value, ...resourceErrors(fields.resources, anomalies)],
+    errors: [...errors.value, ...resources.value.flatMap((resource) => (resource.errors ?? []).map((message) => `${resource.name}: ${message}`))],
     resources: resources.value,
     completedAt,
     anomalies,
   };
-}
-
-function resourceErrors(resources: readonly unknown[] | null | undefined, anomalies: Anomaly[]): string[] {
-  if (!Array.isArray(resources)) return [];
-  return resources.flatMap((item, index) => {
-    const parsed = rawResourceSchema.safeParse(item);
-    if (!parsed.success) return [];
-    const name = parsed.data.name ?? `resource ${index + 1}`;
-    const errors = normaliseErrors(parsed.data.errors, `resources[${index}].errors`);
-    anomalies.push(...errors.anomalies);
-    return errors.value.map((message) => `${name}: ${message}`);
-  });
 }

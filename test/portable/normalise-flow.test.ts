@@ -96,9 +96,10 @@ describe('normaliseFlowStatus', () => {
     expect(status.errors).toEqual(['Destination refused the write', 'events: quota exceeded', 'resource 2: disk full']);
     expect(status.resources.map((resource) => resource.name)).toEqual(['events', 'resource 2', 'attendees']);
     expect(status.anomalies).toEqual([
-      { kind: 'odd-shape', message: 'resources[2] ignored: expected an object, got a string' },
       { kind: 'odd-shape', message: 'resources[1].errors[1] was null; dropped' },
+      { kind: 'odd-shape', message: 'resources[2] ignored: expected an object, got a string' },
     ]);
+    expect(status.resources.map((resource) => resource.errors)).toEqual([['quota exceeded'], ['disk full'], undefined]);
   });
 
   it('refuses a body that is not an object, saying what it expected', () => {

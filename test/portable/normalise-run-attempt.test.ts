@@ -127,10 +127,19 @@ describe('row counts', () => {
     ['a count that is not a number', { resources: [{ name: 'events', extracted: 'lots', analyzed: 1, loaded: 1 }] }, [{ name: 'events', extracted: null, analyzed: 1, loaded: 1 }]],
     ['both: the list wins', { resources: [events], details: { other: { extracted: 1 } } }, [events]],
     ['an empty list falls back to details', { resources: [], details: { events: { extracted: 1864, analyzed: 1864, loaded: 1860 } } }, [events]],
+    ["a resource's own errors", { resources: [{ ...events, errors: ['row 17 rejected'] }] }, [{ ...events, errors: ['row 17 rejected'] }]],
+    ["a resource's own errors in details{}", { details: { events: { ...events, name: undefined, errors: ['quota'] } } }, [{ ...events, errors: ['quota'] }]],
+    ['an empty or null error list on a resource is none', { resources: [{ ...events, errors: [] }], details: null }, [events]],
   ];
 
   it.each(cases)('%s', (_name, fields, expected) => {
     expect(attemptOf({ status: 'SUCCEEDED', ...fields }).resources).toEqual(expected);
+  });
+
+  it("reports a resource's error that is not text, and keeps the rest", () => {
+    const attempt = attemptOf({ status: 'SUCCEEDED', details: { events: { loaded: 1, errors: ['late', null] } } });
+    expect(attempt.resources[0]?.errors).toEqual(['late']);
+    expect(messages(attempt.anomalies)).toEqual(['details "events" errors[1] was null; dropped']);
   });
 
   it('skips a resource that is not an object, and says so', () => {
