@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import type { Alert, MonitorProblem } from '../alerts/alert.ts';
 import { detectMonitorEvents, type CheckResult } from '../detection/detect-monitor-events.ts';
 import { detectRunEvents, fetchWindowStart, type DetectionSettings } from '../detection/detect-run-events.ts';
+import { resolveSchedule } from '../detection/expected-runs.ts';
 import type { FlowState } from '../detection/flow-state.ts';
+import type { PortableSchedule, ScheduleSetting } from '../detection/schedule.ts';
 import type { Anomaly } from '../portable/anomaly.ts';
 import { MAX_PAGE_SIZE } from '../portable/list-run-attempts.ts';
 import { PortableApiError } from '../portable/portable-error.ts';
@@ -42,6 +44,10 @@ export interface CheckDependencies {
 
 export interface CheckTarget extends DetectionSettings {
   id: number;
+  /** The flow's own expectation (`schedule:`); absent: Portable's. */
+  schedule?: ScheduleSetting | undefined;
+  /** Where Portable's cron and the flow's own are read; default UTC. */
+  scheduleTimezone?: string | undefined;
   name?: string | undefined;
   notify: readonly string[];
   url?: string | undefined;
@@ -86,8 +92,8 @@ export async function checkFlow(
   const deps = { ...dependencies, log: dependencies.log.child({ flowId: target.id }) };
   const dryRun = options.dryRun === true;
   if (dryRun) {
-    const [state, account] = await Promise.all([deps.store.load(target.id), deps.store.loadAccount()]);
-    return checkLocked(deps, target, { state, account, dryRun, released: true }, options.signal);
+    const [state, account, portableSchedule] = await Promise.all([deps.store.load(target.id), deps.store.loadAccount(), deps.store.loadSchedule(target.id)]);
+    return checkLocked(deps, target, { state, account, portableSchedule, dryRun, released: true }, options.signal);
   }
   const begun = await beginWhenFree(deps, target.id, options.signal);
   if (begun.outcome === 'busy') return { outcome: 'skipped', reason: 'another check of this flow is in progress' };
@@ -97,7 +103,7 @@ export async function checkFlow(
     return { outcome: 'skipped', reason: 'Redis lost its state since this worker last looked; restoring it first' };
   }
   if (begun.outcome === 'settling') return { outcome: 'skipped', reason: "waiting for replicas to restore what Redis lost" };
-  const run: CheckRun = { state: begun.state, account: begun.account, dryRun, released: false };
+  const run: CheckRun = { state: begun.state, account: begun.account, portableSchedule: begun.portableSchedule, dryRun, released: false };
   const renew = setInterval(() => {
     deps.store.extendLock(target.id, deps.owner, LOCK_TTL_MS).catch((error: unknown) => {
       // Redis away: the connection tells the outage once; a line per check in flight every few seconds would not.
@@ -132,6 +138,8 @@ async function beginWhenFree(deps: CheckDependencies, flowId: number, signal: Ab
 interface CheckRun {
   state: FlowState;
   account: AccountState;
+  /** As the schedule refresh last read it from Portable; undefined when it has not. */
+  portableSchedule: PortableSchedule | undefined;
   dryRun: boolean;
   released: boolean;
 }
@@ -147,8 +155,8 @@ async function checkLocked(deps: CheckDependencies, target: CheckTarget, run: Ch
   let fetched: Awaited<ReturnType<CheckClient['listRunAttempts']>>;
   try {
     const since = fetchWindowStart(state, target, checkpoint);
-    // A first check reads back as far as unfinished runs are followed: in big pages, once.
-    const pageSize = state.checkpoint === null ? MAX_PAGE_SIZE : undefined;
+    // A first check reads back as far as unfinished runs are followed, and history to learn from: in big pages, once.
+    const pageSize = state.checkpoint === null || state.historySince === null ? MAX_PAGE_SIZE : undefined;
     fetched = await deps.client.listRunAttempts(target.id, { since, ...(pageSize ? { pageSize } : {}), ...(signal ? { signal } : {}) });
   } catch (error) {
     if (!(error instanceof PortableApiError) || error.kind === 'aborted') throw error;
@@ -156,7 +164,8 @@ async function checkLocked(deps: CheckDependencies, target: CheckTarget, run: Ch
   }
 
   const now = deps.now();
-  const runs = detectRunEvents({ flow, settings: target, attempts: fetched.attempts, state, now: clock.toPortable(now), checkpoint });
+  const schedule = resolveSchedule(target.schedule, run.portableSchedule, target.scheduleTimezone ?? 'UTC');
+  const runs = detectRunEvents({ flow, settings: target, attempts: fetched.attempts, state, now: clock.toPortable(now), checkpoint, schedule });
   const monitor = detectMonitorEvents({ subject: flowSubject(flow), tracker: runs.state, result: { ok: true }, now });
   let next: FlowState = { ...monitor.tracker, lastCheck: { at: now, outcome: 'ok' }, lastSuccessAt: now };
   let alerts = [...runs.alerts, ...monitor.alerts];

@@ -1,6 +1,11 @@
-import type { Alert, AlertAttempt } from '../alerts/alert.ts';
+import { DETECT_KINDS, type Alert, type AlertAttempt, type DetectKind } from '../alerts/alert.ts';
 import { isFinished, type RunAttempt } from '../portable/run-attempt.ts';
-import type { FlowState, KnownAttempt, LastFailure, RunIncident } from './flow-state.ts';
+import { detectMissedRuns } from './detect-missed-runs.ts';
+import { judgeSuccess, type QualityIncidents } from './detect-quality.ts';
+import type { FlowState, KnownAttempt, LastFailure, LastRun, RunIncident } from './flow-state.ts';
+import { runtimeLimit } from './learned-runtime.ts';
+import { recordSuccess } from './run-history.ts';
+import type { Schedule } from './schedule.ts';
 
 /**
  * Detection is pure: (settings, attempts, previous state, now) → alerts and the next state. No clock, no I/O,
@@ -8,11 +13,21 @@ import type { FlowState, KnownAttempt, LastFailure, RunIncident } from './flow-s
  */
 
 export interface DetectionSettings {
-  /** RUNNING or PENDING longer than this (from createdAt) is stalled. */
-  maxRuntime: number;
+  /** RUNNING or PENDING longer than this (from createdAt) is stalled; `auto` learns it from the flow's own runs. */
+  maxRuntime: number | 'auto';
+  /** What `auto` uses until it has enough successful durations. Default 2h. */
+  autoFallback?: number;
   /** How far back the first check looks; older attempts are never alerted. */
   backfill: number;
+  /** How far back the first check reads history to learn from (auto, volume). Default 30 days. */
+  learnFrom?: number;
   sendOnResolved: boolean;
+  /** The rules that raise alerts. Default all. */
+  detect?: readonly DetectKind[];
+  /** Rows extracted and not loaded, as a share of those extracted, that still count as a full load. Default 0. */
+  partialTolerance?: number;
+  /** Grace after an expected run's time; default 10% of the period, at least 2m, at most 1h. */
+  missedAfter?: number;
 }
 
 export interface FlowIdentity {
@@ -20,6 +35,9 @@ export interface FlowIdentity {
   name: string;
   url?: string;
 }
+
+export const DEFAULT_AUTO_FALLBACK_MS = 2 * 3_600_000;
+export const DEFAULT_LEARN_FROM_MS = 30 * 24 * 3_600_000;
 
 /** Re-read this much before the checkpoint, so an attempt stamped slightly in the past by Portable's clock is not missed. */
 export const CHECKPOINT_OVERLAP_MS = 5 * 60_000;
@@ -48,10 +66,18 @@ export function freshWindowStart(state: FlowState, settings: DetectionSettings, 
  */
 export function fetchWindowStart(state: FlowState, settings: DetectionSettings, now: number): number {
   let start = state.checkpoint === null ? now - Math.max(settings.backfill, MAX_TRACKED_AGE_MS) : freshWindowStart(state, settings, now);
+  if (state.historySince === null) start = Math.min(start, now - learningWindow(settings));
   for (const known of Object.values(state.known)) {
     if (!isFinished(known)) start = Math.min(start, known.createdAt - UNFINISHED_MARGIN_MS);
   }
   return start;
+}
+
+/** How far back a first check reads to learn a flow's run times and volumes: only when a rule learns from them. */
+export function learningWindow(settings: DetectionSettings): number {
+  const detect = settings.detect ?? DETECT_KINDS;
+  const learns = (settings.maxRuntime === 'auto' && detect.includes('stalled')) || detect.includes('volume');
+  return learns ? (settings.learnFrom ?? DEFAULT_LEARN_FROM_MS) : 0;
 }
 
 export interface DetectionResult {
@@ -71,8 +97,14 @@ export function detectRunEvents(input: {
   state: FlowState;
   now: number;
   checkpoint: number;
+  /** When the flow is expected to run; undefined when it is not (or not known yet). */
+  schedule?: Schedule | undefined;
 }): DetectionResult {
   const { flow, settings, state, now } = input;
+  const detect = new Set(settings.detect ?? DETECT_KINDS);
+  const firstCheck = state.checkpoint === null;
+  // The check that reads the flow's history from Portable learns from every success in its answer.
+  const learning = state.historySince === null;
   const freshStart = freshWindowStart(state, settings, now);
   const nextFreshStart = input.checkpoint - CHECKPOINT_OVERLAP_MS;
   const alerts: Alert[] = [];
@@ -80,11 +112,23 @@ export function detectRunEvents(input: {
   const answered = new Set<string>();
   let incident = state.incident;
   let lastFailure = state.lastFailure;
+  let history = state.history;
+  let quality: QualityIncidents = { partial: state.partial, volume: state.volume };
+  let lastRun = state.lastRun;
+  const qualityRules = {
+    partial: detect.has('partial'),
+    volume: detect.has('volume'),
+    partialTolerance: settings.partialTolerance ?? 0,
+    sendOnResolved: settings.sendOnResolved,
+  };
 
   // Oldest first, so a failure followed by a success in one batch reads as failed, then recovered (after the first
   // check: on the first, what came right before watching began is settled history, not news).
   const attempts = [...input.attempts].sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
-  const settled = state.checkpoint === null ? settledBeforeWatching(attempts) : new Set<number>();
+  const settled = firstCheck ? settledBeforeWatching(attempts) : new Set<number>();
+  // A first check judges the quality of the latest success only: the data as it stands now.
+  const latestSuccess = firstCheck ? attempts.findLast((attempt) => attempt.state === 'succeeded')?.id : undefined;
+  const judgedAttempts = new Map<number, AlertAttempt>();
   for (const attempt of attempts) {
     const id = String(attempt.id);
     answered.add(id);
@@ -94,17 +138,22 @@ export function detectRunEvents(input: {
     const finished = isFinished(attempt);
     // `backfill` bounds finished history only: a run unfinished when watching begins is followed whatever its age.
     // History still inside the next check's window is remembered as handled, or that check would alert it.
-    const history = previous === undefined && finished && createdAt < freshStart;
-    const alreadyFinished = history || settled.has(attempt.id) || (previous !== undefined && isFinished(previous));
-    if (attempt.state === 'failed' && !history) lastFailure = laterFailure(lastFailure, attempt);
+    const pastHistory = previous === undefined && finished && createdAt < freshStart;
+    const alreadyFinished = pastHistory || settled.has(attempt.id) || (previous !== undefined && isFinished(previous));
+    // Seen finished for the first time: what the flow's history learns from (on a first check, all of it).
+    const newlyFinished = finished && (learning || (previous === undefined ? createdAt >= freshStart : !isFinished(previous)));
+    if (attempt.state === 'failed' && !pastHistory) lastFailure = laterFailure(lastFailure, attempt);
     let stalledAlerted = previous?.stalledAlerted ?? false;
     const judged = { ...attempt, createdAt };
+    lastRun = laterRun(lastRun, judged);
 
     if (!alreadyFinished && attempt.state === 'failed') {
-      alerts.push(runAlert('failed', flow, judged, now));
-      incident = openIncident(incident, 'failed', judged, now);
+      if (detect.has('failed')) {
+        alerts.push(runAlert('failed', flow, judged, now));
+        incident = openIncident(incident, 'failed', judged, now);
+      }
     } else if (!alreadyFinished && attempt.state === 'unrecognised') {
-      alerts.push(runAlert('unknown-outcome', flow, judged, now));
+      if (detect.has('unknown-outcome')) alerts.push(runAlert('unknown-outcome', flow, judged, now));
     } else if (!alreadyFinished && attempt.state === 'succeeded' && incident !== null) {
       // A later run succeeding ends the incident (one created in the same millisecond counts as later: ids grow);
       // so does the stalled run itself finishing well.
@@ -112,12 +161,26 @@ export function detectRunEvents(input: {
         if (settings.sendOnResolved) alerts.push(recoveredAlert(flow, judged, incident, now));
         incident = null;
       }
-    } else if (!finished && !stalledAlerted && now - createdAt > settings.maxRuntime) {
+    } else if (!finished && !stalledAlerted && detect.has('stalled')) {
+      // Learned from the successes that came before it (on a first check, those of this very answer).
+      const limit = runtimeLimit(settings.maxRuntime, history.durations, settings.autoFallback ?? DEFAULT_AUTO_FALLBACK_MS);
       // Unknown states count as unfinished: an attempt whose state we cannot read must still not hang unseen.
-      alerts.push({ ...runAlert('stalled', flow, judged, now), maxRuntimeMs: settings.maxRuntime });
-      incident = openIncident(incident, 'stalled', judged, now);
-      stalledAlerted = true;
+      if (now - createdAt > limit.limitMs) {
+        alerts.push({ ...runAlert('stalled', flow, judged, now), maxRuntimeMs: limit.limitMs, runtime: limit });
+        incident = openIncident(incident, 'stalled', judged, now);
+        stalledAlerted = true;
+      }
     }
+
+    if (newlyFinished && attempt.state === 'succeeded') {
+      if (!alreadyFinished || (attempt.id === latestSuccess && !pastHistory)) {
+        const judgedQuality = judgeSuccess({ flow, attempt: judged, alertAttempt: alertAttempt(judged, now), history, incidents: quality, rules: qualityRules, now });
+        alerts.push(...judgedQuality.alerts);
+        quality = judgedQuality.incidents;
+      }
+      history = recordSuccess(history, judged);
+    }
+    judgedAttempts.set(attempt.id, alertAttempt(judged, now));
 
     const tracked: KnownAttempt = { createdAt, state: attempt.state, stalledAlerted };
     if (finished) {
@@ -138,7 +201,50 @@ export function detectRunEvents(input: {
     else alerts.push(lostTrackAlert(flow, Number(id), previous, now, 'no longer reported by Portable'));
   }
 
-  return { alerts, state: { ...state, checkpoint: input.checkpoint, known, incident, lastFailure } };
+  const watchingSince = state.watchingSince ?? input.checkpoint;
+  const missed = detectMissedRuns({
+    flow,
+    schedule: detect.has('missed') ? input.schedule : undefined,
+    missedAfter: settings.missedAfter,
+    sendOnResolved: settings.sendOnResolved,
+    state: { missed: state.missed, watchingSince },
+    lastRun,
+    firstRunAfterGap: (lastRunAt) => {
+      const next = attempts.find((attempt) => lastRunAt === null || attempt.createdAt > lastRunAt);
+      return next === undefined ? undefined : judgedAttempts.get(next.id);
+    },
+    running: Object.values(known).some((attempt) => !isFinished(attempt)),
+    now,
+  });
+  // The run that ends a gap is announced before whatever that run itself did.
+  alerts.unshift(...missed.alerts.filter((alert) => alert.kind === 'recovered'));
+  alerts.push(...missed.alerts.filter((alert) => alert.kind !== 'recovered'));
+
+  return {
+    alerts,
+    state: {
+      ...state,
+      checkpoint: input.checkpoint,
+      known,
+      incident,
+      lastFailure,
+      history,
+      historySince: state.historySince ?? input.checkpoint - learningWindow(settings),
+      lastRun,
+      watchingSince,
+      missed: missed.missed,
+      partial: quality.partial,
+      volume: quality.volume,
+    },
+  };
+}
+
+/** The latest attempt by creation (ids break ties); a later sighting of the same one refreshes its end. */
+function laterRun(current: LastRun | null, attempt: RunAttempt): LastRun {
+  const candidate = { attemptId: attempt.id, createdAt: attempt.createdAt, completedAt: attempt.completedAt };
+  if (current === null || attempt.id === current.attemptId) return candidate;
+  if (attempt.createdAt > current.createdAt || (attempt.createdAt === current.createdAt && attempt.id > current.attemptId)) return candidate;
+  return current;
 }
 
 /**

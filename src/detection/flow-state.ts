@@ -39,6 +39,11 @@ export interface FlowState {
   displayName: string | null;
   /** Durations and rows loaded of the latest successful runs: what `maxRuntime: auto` and volume drops learn from. */
   history: RunHistory;
+  /**
+   * Epoch ms from which `history` was read from Portable; null until it has been (before a flow's first check, and
+   * in a state written before history existed): the check that finds it null reads back `learnFrom` to learn.
+   */
+  historySince: number | null;
   /** The latest attempt seen (by createdAt): where the next expected run is counted from. Null until one is seen. */
   lastRun: LastRun | null;
   /** Epoch ms (Portable's clock) of the first successful check: expected runs count from here before any run is seen. */
@@ -117,6 +122,7 @@ export function initialFlowState(): FlowState {
     lastSuccessAt: null,
     displayName: null,
     history: emptyHistory(),
+    historySince: null,
     lastRun: null,
     watchingSince: null,
     missed: null,

@@ -3,6 +3,7 @@ import { lastAlertKey } from '../delivery/deliver-notification.ts';
 import type { RedisConnection } from '../redis/connect-redis.ts';
 import { initialFlowState, type FlowState } from '../detection/flow-state.ts';
 import type { MonitorTracker } from '../detection/detect-monitor-events.ts';
+import type { PortableSchedule } from '../detection/schedule.ts';
 
 /**
  * Per-flow state in Redis, written with compare-and-set on a version: two checks of one flow that race (a
@@ -26,7 +27,8 @@ return committed
  * Takes a flow's lease and, when taken, reads its state and the account's in the same round trip. Refuses when
  * the installation is not the one this worker knows (Redis lost everything since: the check must not run on an
  * empty state and alert history again) or while a rebuilt installation settles (replicas still seeding it). A
- * check that begins also notes when, for the watchdogs of every replica (KEYS[5]).
+ * check that begins also notes when, for the watchdogs of every replica (KEYS[5]), and reads the flow's schedule as
+ * Portable last gave it (KEYS[6], field ARGV[5]).
  */
 const BEGIN_SCRIPT = `
 if ARGV[3] ~= '' then
@@ -36,7 +38,7 @@ if ARGV[3] ~= '' then
 end
 if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return { 'busy' } end
 redis.call('SET', KEYS[5], ARGV[4])
-return { 'ok', redis.call('HGET', KEYS[2], 'state') or '', redis.call('HGET', KEYS[3], 'state') or '' }
+return { 'ok', redis.call('HGET', KEYS[2], 'state') or '', redis.call('HGET', KEYS[3], 'state') or '', redis.call('HGET', KEYS[6], ARGV[5]) or '' }
 `;
 
 /**
@@ -66,7 +68,7 @@ return 0
 export type AccountState = MonitorTracker & { version: number };
 
 export type BeginResult =
-  | { outcome: 'begun'; state: FlowState; account: AccountState }
+  | { outcome: 'begun'; state: FlowState; account: AccountState; portableSchedule: PortableSchedule | undefined }
   /** Another check holds the flow's lease. */
   | { outcome: 'busy' }
   /** The installation marker is gone or another one: Redis lost its state since this worker last looked. */
@@ -76,6 +78,8 @@ export type BeginResult =
 
 export interface FlowStateStore {
   load(flowId: number): Promise<FlowState>;
+  /** The flow's schedule as Portable last gave it; undefined when it has not been read yet. */
+  loadSchedule(flowId: number): Promise<PortableSchedule | undefined>;
   /**
    * The start of a check in one round trip: takes the flow's lease (which keeps checks of one flow apart across
    * jobs and replicas) and, when taken, reads the flow's and the account's state.
@@ -94,7 +98,7 @@ export interface FlowStateStore {
   /** Keeps a lease alive while a check runs; false when it was lost. */
   extendLock(flowId: number, owner: string, ttlMs: number): Promise<boolean>;
   unlock(flowId: number, owner: string): Promise<void>;
-  /** Deletes a flow's state, lease and last alert, and forgets what this process remembers of it. */
+  /** Deletes a flow's state, lease, last alert and schedule, and forgets what this process remembers of it. */
   remove(flowId: number): Promise<void>;
   /** Drops what this process remembers of flows no longer watched. */
   forgetAllBut(flowIds: ReadonlySet<number>): void;
@@ -125,6 +129,7 @@ export function createFlowStateStore(connection: RedisConnection | (() => RedisC
   const lockKey = (flowId: number) => `${prefix}:flow:${flowId}:lock`;
   const accountKey = `${prefix}:account:state`;
   const installationKey = installationMarkerKey(prefix);
+  const schedulesKey = portableSchedulesKey(prefix);
   // A string per flow (the JSON already built for Redis): what the process still knows if Redis forgets.
   const remembered = new Map<string, Remembered>();
   let installation = '';
@@ -149,11 +154,15 @@ export function createFlowStateStore(connection: RedisConnection | (() => RedisC
       const results = (await pipeline.exec()) ?? [];
       return new Map(flowIds.map((id, index) => [id, parseFlowState(results[index]?.[1] as string | null)]));
     },
+    async loadSchedule(flowId) {
+      return parseSchedule(await redis().hget(schedulesKey, String(flowId)));
+    },
     async begin(flowId, owner, ttlMs, now) {
-      const keys = [lockKey(flowId), stateKey(flowId), accountKey, installationKey, lastCheckKey];
-      const [outcome, state, account] = (await runScript(redis(), BEGIN_SCRIPT, keys, [owner, ttlMs, installation, now])) as [string, string?, string?];
+      const keys = [lockKey(flowId), stateKey(flowId), accountKey, installationKey, lastCheckKey, schedulesKey];
+      const args = [owner, ttlMs, installation, now, flowId];
+      const [outcome, state, account, schedule] = (await runScript(redis(), BEGIN_SCRIPT, keys, args)) as [string, string?, string?, string?];
       if (outcome !== 'ok') return { outcome: outcome as 'busy' | 'moved' | 'settling' };
-      return { outcome: 'begun', state: parseFlowState(state), account: parseAccountState(account) };
+      return { outcome: 'begun', state: parseFlowState(state), account: parseAccountState(account), portableSchedule: parseSchedule(schedule) };
     },
     async lastCheckBegan() {
       const at = Number(await redis().get(lastCheckKey));
@@ -173,7 +182,7 @@ export function createFlowStateStore(connection: RedisConnection | (() => RedisC
     },
     async remove(flowId) {
       remembered.delete(stateKey(flowId));
-      await redis().del(stateKey(flowId), lockKey(flowId), lastAlertKey(prefix, flowId));
+      await redis().multi().del(stateKey(flowId), lockKey(flowId), lastAlertKey(prefix, flowId)).hdel(schedulesKey, String(flowId)).exec();
     },
     forgetAllBut(flowIds) {
       const keep = new Set([...flowIds].map(stateKey));
@@ -195,6 +204,16 @@ export function createFlowStateStore(connection: RedisConnection | (() => RedisC
 /** The hash whose `id` names this installation's current life in Redis; its absence means Redis lost everything. */
 export function installationMarkerKey(prefix: string): string {
   return `${prefix}:installation`;
+}
+
+/** A hash of each watched flow's schedule as Portable gave it (JSON by flow id), written by the schedule refresh. */
+export function portableSchedulesKey(prefix: string): string {
+  return `${prefix}:schedules`;
+}
+
+/** Missing (null, or '' from the begin script): not read from Portable yet. */
+function parseSchedule(raw: string | null | undefined): PortableSchedule | undefined {
+  return raw ? (JSON.parse(raw) as PortableSchedule) : undefined;
 }
 
 /** A missing state (null, or '' from the begin script) is a fresh one. */

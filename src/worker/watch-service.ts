@@ -13,6 +13,7 @@ import { createPortableClient, withRequestListener, type PortableClient, type Po
 import type { RedisConnection } from '../redis/connect-redis.ts';
 import { createOutageLog, type OutageLog } from '../redis/outage-log.ts';
 import { reconcileSchedules, type CheckJobData, type ReconcileReport } from '../scheduling/reconcile-schedules.ts';
+import { createScheduleRefresher } from '../scheduling/refresh-portable-schedules.ts';
 import { createFlowStateStore } from '../state/flow-state-store.ts';
 import { createCheckWatchdog, type CheckWatchdogOptions } from './check-watchdog.ts';
 import { instrumentService } from './instrument-service.ts';
@@ -120,6 +121,17 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
     accountNotifiers,
   });
 
+  // Portable's schedules, for the flows whose missed runs are detected from them (no `schedule:` of their own).
+  const refresher = createScheduleRefresher({
+    redis,
+    prefix,
+    client: () => client,
+    flowIds: () => [...flows.values()].filter(readsPortableSchedule).map((flow) => flow.id),
+    every: () => config.scheduleRefresh,
+    log,
+    now,
+  });
+
   const runCheck = (flowId: number, dryRun: boolean, signal?: AbortSignal): Promise<CheckReport> => {
     const flow = flows.get(flowId);
     // A job of a flow removed from the config (already queued when it was removed) does nothing.
@@ -214,6 +226,7 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
       const report = await reconcile(config);
       await startWorkers(plumbing, { checks: true, delivery: true });
       watchdog.start();
+      refresher.start();
       return report;
     },
     async startDelivery() {
@@ -230,16 +243,24 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
       client = buildClient(next, clientOptions);
       notifiers = buildNotifiers(next, options.notifierDeps);
       await Promise.all([...previous.values()].map((notifier) => notifier.close()));
+      // Flows just added learn Portable's schedule now rather than at the next refresh.
+      void refresher.refreshMissing().catch((error: unknown) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not read new flow schedules'));
       return report;
     },
     async checkNow(flowId, checkOptions = {}) {
-      if (checkOptions.dryRun !== true) await guard.ensure();
+      if (checkOptions.dryRun !== true) {
+        await guard.ensure();
+        const flow = flows.get(flowId);
+        // A one-off check may run where no worker ever read the schedules.
+        if (flow !== undefined && readsPortableSchedule(flow)) await refresher.refreshMissing([flowId]).catch(() => 0);
+      }
       return countAnomalies(await runCheck(flowId, checkOptions.dryRun === true, checkOptions.signal));
     },
     stateIntact: () => guard.intact(),
     health: () => watchdog.health(),
     async close(graceMs = 8_000) {
       watchdog.close();
+      await refresher.close();
       await guard.close();
       await plumbing.close(graceMs);
       // A connection the watchdog opened is the service's to close; the first one is the caller's.
@@ -283,6 +304,11 @@ function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined
     timer = setTimeout(() => resolve(undefined), ms);
   });
   return Promise.race([promise.catch(() => undefined), deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Whether a flow's missed runs are judged by Portable's own schedule (it sets none itself). */
+function readsPortableSchedule(flow: FlowConfig): boolean {
+  return flow.schedule === undefined && flow.detect.includes('missed');
 }
 
 function indexFlows(config: WatchConfig): Map<number, FlowConfig> {

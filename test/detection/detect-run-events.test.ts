@@ -18,6 +18,7 @@ const DAY = 24 * HOUR;
 const NOW = Date.UTC(2026, 10, 29, 12, 0, 0);
 const flow = { id: 689422, name: 'Events to Snowflake' };
 const settings: DetectionSettings = { maxRuntime: 2 * HOUR, backfill: 24 * HOUR, sendOnResolved: true };
+const baseSettings = settings;
 
 function attempt(id: number, state: RunState, createdAgo: number, extra: Partial<RunAttempt> = {}): RunAttempt {
   const finished = state === 'succeeded' || state === 'failed' || state === 'ended' || state === 'unrecognised';
@@ -417,9 +418,11 @@ describe('detectRunEvents over time', () => {
 });
 
 describe('fetch windows', () => {
+  // Without a rule that learns from history (volume, maxRuntime: auto), nothing reaches back to learnFrom.
+  const settings: DetectionSettings = { ...baseSettings, detect: ['failed', 'stalled', 'missed', 'partial', 'unknown-outcome'] };
   it('first check looks back backfill for history; later ones from the checkpoint minus the overlap', () => {
     expect(freshWindowStart(initialFlowState(), settings, NOW)).toBe(NOW - 24 * HOUR);
-    const state = { ...initialFlowState(), checkpoint: NOW - MIN };
+    const state = { ...initialFlowState(), checkpoint: NOW - MIN, historySince: NOW - 30 * DAY };
     expect(freshWindowStart(state, settings, NOW)).toBe(NOW - MIN - CHECKPOINT_OVERLAP_MS);
     expect(fetchWindowStart(state, settings, NOW)).toBe(NOW - MIN - CHECKPOINT_OVERLAP_MS);
   });
@@ -433,6 +436,7 @@ describe('fetch windows', () => {
     const state: FlowState = {
       ...initialFlowState(),
       checkpoint: NOW - MIN,
+      historySince: NOW - 30 * DAY,
       known: { '7': { createdAt: NOW - 5 * HOUR, state: 'running', stalledAlerted: true }, '8': { createdAt: NOW - 9 * HOUR, state: 'succeeded', stalledAlerted: false } },
     };
     expect(fetchWindowStart(state, settings, NOW)).toBe(NOW - 5 * HOUR - UNFINISHED_MARGIN_MS);

@@ -1,0 +1,113 @@
+import type { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createPortableClient } from '../../src/portable/portable-client.ts';
+import { createScheduleRefresher, type ScheduleRefresher } from '../../src/scheduling/refresh-portable-schedules.ts';
+import { createPortableSimulator, type PortableSimulator } from '../../src/simulator/portable-simulator.ts';
+import { createFlowStateStore, portableSchedulesKey } from '../../src/state/flow-state-store.ts';
+import { captureLog } from '../support/capture-log.ts';
+import { connectRedis, dropPrefix, eventually, uniquePrefix } from '../support/redis.ts';
+
+const TOKEN = 'pw-schedules-token-77c1';
+
+let redis: Redis;
+let prefix: string;
+let simulator: PortableSimulator;
+let apiUrl: string;
+const refreshers: ScheduleRefresher[] = [];
+
+beforeEach(async () => {
+  redis = connectRedis();
+  prefix = uniquePrefix('schedules');
+  simulator = createPortableSimulator({ token: TOKEN });
+  apiUrl = await simulator.listen();
+});
+
+afterEach(async () => {
+  await Promise.all(refreshers.splice(0).map((refresher) => refresher.close()));
+  await simulator.close();
+  await dropPrefix(redis, prefix);
+  redis.disconnect();
+});
+
+function refresher(flowIds: number[], options: { every?: number; tickMs?: number; log?: Logger } = {}) {
+  const client = createPortableClient({ token: TOKEN, apiUrl, retry: { limit: 0 } });
+  const created = createScheduleRefresher({
+    redis: () => redis,
+    prefix,
+    client: () => client,
+    flowIds: () => flowIds,
+    every: () => options.every ?? 600_000,
+    log: options.log ?? pino({ level: 'silent' }),
+    ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
+  });
+  refreshers.push(created);
+  return created;
+}
+
+const stored = async () => redis.hgetall(portableSchedulesKey(prefix));
+
+describe('the schedule refresh', () => {
+  it('reads every watched flow with one GET /v2/flows, cron over frequency, nothing for flows it does not watch', async () => {
+    simulator.addFlow({ id: 1, frequency: '1h' });
+    simulator.addFlow({ id: 2, frequency: '24h', cron: '0 6 * * *' });
+    simulator.addFlow({ id: 3 });
+    simulator.addFlow({ id: 4, frequency: '15m' });
+    const report = await refresher([1, 2, 3]).refresh();
+    expect(report).toMatchObject({ outcome: 'refreshed', flows: 3, requests: 1 });
+    expect(simulator.requestCount()).toBe(1);
+    expect(await stored()).toEqual({ 1: '{"frequency":"1h"}', 2: '{"frequency":"24h","cron":"0 6 * * *"}', 3: '{}' });
+    // The check reads it in the round trip that begins it.
+    const begun = await createFlowStateStore(redis, prefix).begin(2, 'owner', 5_000, Date.now());
+    expect(begun).toMatchObject({ outcome: 'begun', portableSchedule: { cron: '0 6 * * *' } });
+  });
+
+  it('reads a flow the list leaves out, and every flow when the list is refused, one by one', async () => {
+    simulator.addFlow({ id: 1, frequency: '1h' });
+    simulator.addFlow({ id: 2, frequency: '6h' });
+    simulator.injectFault({ kind: 'status', status: 404 }, { endpoint: 'flows' });
+    const report = await refresher([1, 2]).refresh();
+    expect(report).toMatchObject({ outcome: 'refreshed', flows: 2, requests: 3 });
+    expect(await stored()).toEqual({ 1: '{"frequency":"1h"}', 2: '{"frequency":"6h"}' });
+  });
+
+  it('keeps the last known schedules when Portable fails, and says so', async () => {
+    simulator.addFlow({ id: 1, frequency: '1h' });
+    await refresher([1]).refresh();
+    simulator.addFlow({ id: 1, frequency: '6h' });
+    simulator.injectFault({ kind: 'status', status: 503 });
+    const log = captureLog();
+    const report = await refresher([1], { log: log.log }).refresh();
+    expect(report.outcome).toBe('failed');
+    expect(await stored()).toEqual({ 1: '{"frequency":"1h"}' });
+    expect(log.lines.map((line) => line.msg)).toContain('could not read flow schedules from Portable; keeping the last known');
+  });
+
+  it('drops the entries of flows no longer watched', async () => {
+    simulator.addFlow({ id: 1, frequency: '1h' });
+    simulator.addFlow({ id: 2, frequency: '1h' });
+    await refresher([1, 2]).refresh();
+    await refresher([2]).refresh();
+    expect(Object.keys(await stored())).toEqual(['2']);
+  });
+
+  it('is done by one replica per interval, at start when never done', async () => {
+    for (let id = 1; id <= 3; id += 1) simulator.addFlow({ id, frequency: '1h' });
+    const replicas = [refresher([1, 2, 3], { tickMs: 50 }), refresher([1, 2, 3], { tickMs: 50 })];
+    for (const replica of replicas) replica.start();
+    await eventually(async () => (Object.keys(await stored()).length === 3 ? true : undefined), 'the first refresh');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(simulator.requestCount({ path: '/v2/flows' })).toBe(1);
+  });
+
+  it('reads only the flows Redis does not hold yet, for flows just added', async () => {
+    simulator.addFlow({ id: 1, frequency: '1h' });
+    simulator.addFlow({ id: 2, cron: '*/5 * * * *' });
+    const first = refresher([1]);
+    await first.refresh();
+    simulator.resetCounters();
+    expect(await refresher([1, 2]).refreshMissing()).toBe(1);
+    expect(simulator.requestLog().map((request) => request.url)).toEqual(['/v2/flows/2']);
+    expect(await stored()).toEqual({ 1: '{"frequency":"1h"}', 2: '{"cron":"*/5 * * * *"}' });
+  });
+});
