@@ -123,11 +123,16 @@ function missedEvery(everyMs: number, { since, now, missedAfter }: MissedRunsInp
 
 function missedCron(expression: string, timezone: string, input: MissedRunsInput): MissedSlots | undefined {
   const { since, now, missedAfter, maxSlots = SLOT_COUNT_CAP } = input;
+  // Every check of a healthy flow asks the same question until the flow runs again: answered from memory.
+  const key = `${timezone}\u0000${expression}\u0000${since}\u0000${missedAfter ?? ''}`;
+  const known = expectedRuns.get(key);
+  if (known !== undefined && now < known.expectedAt + known.graceMs) return undefined;
   const upcoming = slotsFrom(expression, timezone, since);
   const first = nextSlot(upcoming);
-  // Any grace is at least this, and the expected slot is never before `first`: most polls end here.
+  // Any grace is at least this, and the expected slot is never before `first`: most first looks end here.
   if (now < first + (missedAfter ?? SMALLEST_DEFAULT_GRACE)) return undefined;
   const { expectedAt, graceMs } = expectedCronRun(expression, timezone, since, upcoming, first, missedAfter);
+  remember(expectedRuns, key, { expectedAt, graceMs });
   const lastCounted = now - graceMs;
   if (lastCounted < expectedAt) return undefined;
 
@@ -182,6 +187,27 @@ export function describeSchedule(schedule: Schedule): string {
  * cron-parser quietly reads too few fields (even none) as "every minute", so the field count is checked first.
  */
 export function cronProblem(expression: string, timezone: string): string | undefined {
+  const key = `${timezone}\u0000${expression}`;
+  if (cronProblems.has(key)) return cronProblems.get(key);
+  const problem = findCronProblem(expression, timezone);
+  remember(cronProblems, key, problem);
+  return problem;
+}
+
+/**
+ * Memory of pure answers that a check would otherwise recompute on every poll (cron parsing is most of the cost of
+ * a schedule): bounded, and simply emptied when full, which costs one recomputation per flow.
+ */
+const MEMORY_LIMIT = 20_000;
+const cronProblems = new Map<string, string | undefined>();
+const expectedRuns = new Map<string, ExpectedRun>();
+
+function remember<Value>(memory: Map<string, Value>, key: string, value: Value): void {
+  if (memory.size >= MEMORY_LIMIT) memory.clear();
+  memory.set(key, value);
+}
+
+function findCronProblem(expression: string, timezone: string): string | undefined {
   const zone = timezoneProblem(timezone);
   if (zone !== undefined) return zone;
   const trimmed = expression.trim();
