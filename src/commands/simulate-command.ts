@@ -10,17 +10,20 @@ const USAGE = [
   '',
   'Options:',
   `  --port N     the port to serve on (default ${SIMULATOR_DEFAULTS.port}; 0 picks a free one)`,
-  `  --flows N    how many flows, 1 to ${MAX_SIMULATED_FLOWS} (default ${SIMULATOR_DEFAULTS.flows}): the first fails on a loop, the second hangs, the others succeed`,
+  `  --flows N    how many flows, 1 to ${MAX_SIMULATED_FLOWS} (default ${SIMULATOR_DEFAULTS.flows}): the first fails on a loop, the second hangs,`,
+  '               the third succeeds, the fourth misses scheduled runs, the fifth loads partially and drops volume;',
+  '               any more succeed',
   `  --host HOST  the address to listen on (default ${SIMULATOR_DEFAULTS.host}; 0.0.0.0 to reach it from a container)`,
   '  --json       print the apiUrl, token and flows as one line of JSON instead of the text',
   '',
   'Serves a simulated Portable API until Ctrl-C, so start, check, status and the HTTP endpoints can be tried',
-  'with no account. Its flow ids are those of config/flows.example.yaml. It keeps nothing when it stops.',
+  'with no account. Its flow ids are those of config/flows.example.yaml, each with a Portable schedule (frequency',
+  'or cron) and history to learn from. It keeps nothing when it stops.',
 ].join('\n');
 
 /** `portable-watch simulate`: a Portable to try against, on its own. */
 export const simulateCommand: Command = {
-  summary: 'Serve a simulated Portable API whose flows fail, hang and succeed on a loop, to try the worker with no account.',
+  summary: 'Serve a simulated Portable API whose flows fail, hang, miss runs and load short on a loop, to try the worker with no account.',
   usage: USAGE,
   async run(context: CommandContext): Promise<number> {
     const values = parseOptions(context, 'simulate', USAGE, {
@@ -70,6 +73,7 @@ export const simulateCommand: Command = {
 
 function describe(apiUrl: string, token: string, flows: readonly AccountFlow[]): string {
   const width = Math.max(...flows.map((flow) => flow.name.length));
+  const schedule = (flow: AccountFlow) => (flow.cron !== undefined ? `cron ${flow.cron}` : `every ${flow.frequency ?? 'manual'}`);
   return [
     `A simulated Portable API is serving on ${apiUrl} (Ctrl-C stops it).`,
     '',
@@ -81,7 +85,7 @@ function describe(apiUrl: string, token: string, flows: readonly AccountFlow[]):
     `  export PORTABLE_API_TOKEN=${token}`,
     '',
     'Flows (the ids of config/flows.example.yaml come first):',
-    ...flows.map((flow) => `  ${flow.id}  ${flow.name.padEnd(width)}  ${flow.role}: ${flow.behaviour}`),
+    ...flows.map((flow) => `  ${flow.id}  ${flow.name.padEnd(width)}  ${flow.role} (${schedule(flow)}): ${flow.behaviour}`),
   ].join('\n');
 }
 

@@ -6,6 +6,8 @@
  *   there are some, and timestamps written with U+2010 hyphens exactly like the published example.
  * - schema: UPPERCASE enums, `status` (no lifecycle, so NONE without completedAt reads as running),
  *   `details{}`, no `flow` field, `errors` as a list, `[]` or `null`, plain ASCII RFC 3339 timestamps.
+ * In both, a resource's own `errors` are written as the resource has them (`resources[].errors`,
+ * `details.<name>.errors`), and left out when it has none.
  */
 import type { Dialect, SimulatedAttempt, SimulatedFlow } from './flow-store.ts';
 
@@ -107,7 +109,7 @@ export function renderStatus(flow: SimulatedFlow, latest: SimulatedAttempt | und
     id: flow.id,
     lifecycle: latest.lifecycle.toUpperCase(),
     disposition: latest.outcome.toUpperCase(),
-    resources: latest.resources.map((resource) => ({ ...resource, errors: [] })),
+    resources: latest.resources.map((resource) => ({ ...resource, errors: resource.errors ?? [] })),
     errors: latest.errors ?? [],
     completedAt: renderNullableTimestamp(latest.completedAt, flow.dialect),
   };
