@@ -1,5 +1,5 @@
 import { parseConfig, type ConfigResult } from '../config/load-config.ts';
-import { DEMO_FLOWS, DEMO_SETTINGS } from './demo-story.ts';
+import { DEMO_FLOWS, DEMO_SETTINGS, type DemoFlow } from './demo-story.ts';
 
 /** The console notifier's name in the demo config; its deliveries are the alerts the user sees. */
 export const TERMINAL_NOTIFIER = 'terminal';
@@ -32,9 +32,14 @@ export function demoConfigText(withSlack: boolean): string {
     `  ${TERMINAL_NOTIFIER}: { type: console }`,
     ...(withSlack ? [`  ${SLACK_NOTIFIER}: { type: slack, webhookUrl: "\${SLACK_WEBHOOK_URL}" }`] : []),
     'flows:',
-    ...Object.values(DEMO_FLOWS).map((flow) => `  - { id: ${flow.id}, name: ${flow.name} }`),
+    ...Object.values(DEMO_FLOWS).map(flowLine),
     '',
   ].join('\n');
+}
+
+function flowLine(flow: DemoFlow): string {
+  const settings = Object.entries(flow.settings ?? {}).map(([key, value]) => `, ${key}: ${value}`);
+  return `  - { id: ${flow.id}, name: ${flow.name}${settings.join('')} }`;
 }
 
 /** The validated config; it can only be refused for what comes from outside, such as a SLACK_WEBHOOK_URL that is no URL. */

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
-import { ALERT_TITLES, type AlertKind } from '../alerts/alert.ts';
+import { ALERT_TITLES } from '../alerts/alert.ts';
 import { writeLine } from '../commands/command.ts';
-import { DEMO_FLOWS, DEMO_SETTINGS, type DemoFlow, type ExpectedAlert } from './demo-story.ts';
+import { DEMO_FLOWS, DEMO_SETTINGS, EXPECTED_ALERTS, type DemoFlow, type ExpectedAlert } from './demo-story.ts';
 
 /**
  * What the demo prints: a timed narration of the story, each alert framed so it stands out from it, and the
@@ -20,6 +20,7 @@ export interface DemoTerminal {
 }
 
 const FRAME_WIDTH = 72;
+const FLOW_COUNT_WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight'][Object.keys(DEMO_FLOWS).length] ?? String(Object.keys(DEMO_FLOWS).length);
 
 export function createDemoTerminal(out: Writable, now: () => number): DemoTerminal {
   let startedAt = now();
@@ -53,7 +54,7 @@ export function introLines(redis: { where: string; prefix: string; isPrivate: bo
     ? `Redis: the private one at ${redis.where}, stopped and removed at the end.`
     : `Redis: ${redis.where}, keys under ${redis.prefix} only, deleted at the end.`;
   return [
-    'portable-watch demo: the real worker watching four flows on a simulated Portable (no account needed).',
+    `portable-watch demo: the real worker watching ${FLOW_COUNT_WORDS} flows on a simulated Portable (no account needed).`,
     ...notes,
     where,
     `Each flow is checked every ${DEMO_SETTINGS.pollEvery}; a run going on longer than ${DEMO_SETTINGS.maxRuntime} counts as stalled;`,
@@ -69,7 +70,7 @@ export interface SeenAlert {
   at: number;
 }
 
-const KIND_WIDTH = Math.max(...(['failed', 'stalled', 'recovered'] satisfies AlertKind[]).map((kind) => ALERT_TITLES[kind].length));
+const KIND_WIDTH = Math.max(...EXPECTED_ALERTS.map(({ kind }) => ALERT_TITLES[kind].length));
 
 export function summaryLines(seen: readonly SeenAlert[], elapsed: (at: number) => string): string[] {
   const quiet = DEMO_FLOWS.contacts.name;
