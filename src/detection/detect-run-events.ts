@@ -128,7 +128,7 @@ export function detectRunEvents(input: {
   const settled = firstCheck ? settledBeforeWatching(attempts) : new Set<number>();
   // A first check judges the quality of the latest success only: the data as it stands now.
   const latestSuccess = firstCheck ? attempts.findLast((attempt) => attempt.state === 'succeeded')?.id : undefined;
-  const judgedAttempts = new Map<number, AlertAttempt>();
+  const judgedAttempts = new Map<number, RunAttempt>();
   for (const attempt of attempts) {
     const id = String(attempt.id);
     answered.add(id);
@@ -180,7 +180,7 @@ export function detectRunEvents(input: {
       }
       history = recordSuccess(history, judged);
     }
-    judgedAttempts.set(attempt.id, alertAttempt(judged, now));
+    judgedAttempts.set(attempt.id, judged);
 
     const tracked: KnownAttempt = { createdAt, state: attempt.state, stalledAlerted };
     if (finished) {
@@ -211,7 +211,8 @@ export function detectRunEvents(input: {
     lastRun,
     firstRunAfterGap: (lastRunAt) => {
       const next = attempts.find((attempt) => lastRunAt === null || attempt.createdAt > lastRunAt);
-      return next === undefined ? undefined : judgedAttempts.get(next.id);
+      const judged = next === undefined ? undefined : judgedAttempts.get(next.id);
+      return judged === undefined ? undefined : alertAttempt(judged, now);
     },
     running: Object.values(known).some((attempt) => !isFinished(attempt)),
     now,
