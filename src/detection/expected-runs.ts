@@ -129,8 +129,13 @@ function missedCron(expression: string, timezone: string, input: MissedRunsInput
   if (known !== undefined && now < known.expectedAt + known.graceMs) return undefined;
   const upcoming = slotsFrom(expression, timezone, since);
   const first = nextSlot(upcoming);
-  // Any grace is at least this, and the expected slot is never before `first`: most first looks end here.
-  if (now < first + (missedAfter ?? SMALLEST_DEFAULT_GRACE)) return undefined;
+  // Any grace is at least this, and the expected slot is never before `first`: most first looks end here, and
+  // until then the bound is as good as the answer (remembered as one: the test above is the same).
+  const earliest = { expectedAt: first, graceMs: missedAfter ?? SMALLEST_DEFAULT_GRACE };
+  if (now < earliest.expectedAt + earliest.graceMs) {
+    remember(expectedRuns, key, earliest);
+    return undefined;
+  }
   const { expectedAt, graceMs } = expectedCronRun(expression, timezone, since, upcoming, first, missedAfter);
   remember(expectedRuns, key, { expectedAt, graceMs });
   const lastCounted = now - graceMs;

@@ -15,9 +15,18 @@ export function median(values: readonly number[]): number {
  * NaN when there are no values.
  */
 export function percentile(values: readonly number[], p: number): number {
+  return percentileOfSorted(sortedCopy(values), p);
+}
+
+/** Values in ascending order, the input left as it is: sort once, then read several percentiles of it. */
+export function sortedCopy(values: readonly number[]): number[] {
+  return [...values].sort((a, b) => a - b);
+}
+
+/** `percentile` of values already in ascending order. */
+export function percentileOfSorted(sorted: readonly number[], p: number): number {
   if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be between 0 and 100, got ${p}`);
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
   const rank = (p / 100) * (sorted.length - 1);
   const lower = Math.floor(rank);
   const upper = Math.ceil(rank);

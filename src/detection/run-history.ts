@@ -1,7 +1,7 @@
 import type { PartialResource, VolumeDrop } from '../alerts/alert.ts';
 import type { ResourceCounts } from '../portable/run-attempt.ts';
 import { LEARN_MAX_SAMPLES, LEARN_MIN_SAMPLES } from './learned-runtime.ts';
-import { median, medianAbsoluteDeviation, percentile } from './robust-stats.ts';
+import { medianAbsoluteDeviation, percentileOfSorted, sortedCopy } from './robust-stats.ts';
 
 /**
  * What a flow's own past says is normal: how long its successful runs took and how many rows each resource
@@ -15,7 +15,7 @@ export const HISTORY_RESOURCES = 200;
 
 export interface RunHistory {
   /** Durations (ms) of the last HISTORY_RUNS succeeded attempts, oldest first. */
-  durations: number[];
+  durations: readonly number[];
   /**
    * Rows loaded per resource by the last HISTORY_RUNS succeeded attempts that reported it, oldest first. Key order
    * is recency: the resource seen last is the last key.
@@ -24,7 +24,7 @@ export interface RunHistory {
    * order, and JSON round trips keep that. Such resources therefore count as the least recently seen and are the
    * first to make room once a flow has more than HISTORY_RESOURCES of them; their series are otherwise intact.
    */
-  loaded: Record<string, number[]>;
+  loaded: Record<string, readonly number[]>;
 }
 
 export function emptyHistory(): RunHistory {
@@ -46,12 +46,13 @@ export function recordSuccess(history: RunHistory, attempt: SucceededRun): RunHi
   const durations =
     attempt.completedAt !== null && attempt.completedAt >= attempt.createdAt
       ? [...history.durations, attempt.completedAt - attempt.createdAt].slice(-HISTORY_RUNS)
-      : [...history.durations];
+      : history.durations;
   const reported = loadedByName(attempt.resources);
   // A Map keeps insertion order for every name (objects put index-like names first) and treats "__proto__" as data.
-  const series = new Map<string, number[]>();
+  // Series this run does not touch are shared with the input, never copied: nothing writes to a series in place.
+  const series = new Map<string, readonly number[]>();
   for (const [name, values] of Object.entries(history.loaded)) {
-    if (!reported.has(name)) series.set(name, [...values]);
+    if (!reported.has(name)) series.set(name, values);
   }
   for (const [name, loaded] of reported) series.set(name, [...pastLoads(history, name), loaded].slice(-HISTORY_RUNS));
   const kept = [...series].slice(-HISTORY_RESOURCES);
@@ -117,16 +118,18 @@ export function volumeDrops(history: RunHistory, resources: readonly ResourceCou
   for (const [name, loaded] of loadedByName(resources)) {
     const past = pastLoads(history, name).slice(-HISTORY_RUNS);
     if (past.length < LEARN_MIN_SAMPLES) continue;
-    const usual = median(past);
-    const spread = medianAbsoluteDeviation(past);
-    const dropped = loaded === 0 ? usual > 0 : loaded < 0.2 * usual && loaded < usual - 5 * spread;
+    // Sorted once per resource, and the spread measured only for a count already below 20% of the median: every
+    // successful run of every flow passes through here.
+    const sorted = sortedCopy(past);
+    const usual = percentileOfSorted(sorted, 50);
+    const dropped = loaded === 0 ? usual > 0 : loaded < 0.2 * usual && loaded < usual - 5 * medianAbsoluteDeviation(sorted);
     if (!dropped) continue;
     drops.push({
       name,
       loaded,
       medianLoaded: usual,
-      usualLow: Math.round(percentile(past, 10)),
-      usualHigh: Math.round(percentile(past, 90)),
+      usualLow: Math.round(percentileOfSorted(sorted, 10)),
+      usualHigh: Math.round(percentileOfSorted(sorted, 90)),
       samples: past.length,
     });
   }
