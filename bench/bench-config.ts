@@ -11,6 +11,10 @@ export interface BenchConfigInput {
   webhookUrl?: string;
   /** Name flows `bench-<id>` in the config, so alerts name them without asking Portable. */
   named?: boolean;
+  /** A duration or `auto`; default 2h. */
+  maxRuntime?: string;
+  /** The rules (`detect:` under defaults); default the built-in default, every rule. */
+  detect?: readonly string[];
 }
 
 export function benchConfigYaml(input: BenchConfigInput): string {
@@ -23,7 +27,8 @@ export function benchConfigYaml(input: BenchConfigInput): string {
     `  apiUrl: ${input.apiUrl}`,
     'defaults:',
     `  pollEvery: ${input.pollEvery}`,
-    '  maxRuntime: 2h',
+    `  maxRuntime: ${input.maxRuntime ?? '2h'}`,
+    ...(input.detect === undefined ? [] : [`  detect: [${input.detect.join(', ')}]`]),
     '  backfill: 1h',
     `  notify: ${notify}`,
     input.webhookUrl === undefined ? 'notifiers:\n  quiet: { type: console }' : `notifiers:\n  oncall: { type: slack, webhookUrl: "${input.webhookUrl}" }`,

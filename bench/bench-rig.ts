@@ -10,7 +10,7 @@ import { BENCH_TOKEN } from './bench-config.ts';
 import type { ProcessStats } from './process-stats.ts';
 import { benchPrefix, dropPrefix } from './redis-probe.ts';
 import type { RequestCounts, SimulatorStart } from './simulator-process.ts';
-import type { WorkerStart, WorkerStarted, WorkerStats } from './worker-process.ts';
+import type { ScheduleRefreshStart, ScheduleRefreshTimes, WorkerStart, WorkerStarted, WorkerStats } from './worker-process.ts';
 import { WORKER_NODE_FLAGS } from '../src/worker/node-flags.ts';
 
 export interface BenchEnv {
@@ -33,6 +33,8 @@ export interface BenchEnv {
 export interface SimulatorHandle {
   link: ChildLink;
   url: string;
+  /** Attempts seeded at start. */
+  attempts: number;
   counts(): Promise<RequestCounts>;
   total(): Promise<number>;
   stats(): Promise<ProcessStats>;
@@ -49,8 +51,10 @@ export interface WorkerHandle {
 export interface Rig {
   env: BenchEnv;
   prefix: string;
-  startSimulator(flowIds: readonly number[], options?: { latencyMs?: number }): Promise<SimulatorHandle>;
+  startSimulator(flowIds: readonly number[], options?: Omit<SimulatorStart, 'token' | 'flowIds'>): Promise<SimulatorHandle>;
   startWorker(mode: WorkerStart['mode'], configYaml: string, options?: { everyMs?: number }): Promise<WorkerHandle>;
+  /** Times refreshes of Portable's schedules in a worker process of its own, which ends when they are done. */
+  refreshSchedules(request: Omit<ScheduleRefreshStart, 'redisUrl' | 'prefix'>): Promise<ScheduleRefreshTimes>;
 }
 
 const here = (name: string) => fileURLToPath(new URL(name, import.meta.url));
@@ -74,10 +78,11 @@ export async function withRig<Result>(env: BenchEnv, scenario: string, run: (rig
     async startSimulator(flowIds, options = {}) {
       const link = spawn('./simulator-process.ts', 'simulator', false);
       const start: SimulatorStart = { token: BENCH_TOKEN, flowIds: [...flowIds], ...options };
-      const { url } = await link.request<{ url: string }>('start', start);
+      const { url, attempts } = await link.request<{ url: string; attempts: number }>('start', start);
       return {
         link,
         url,
+        attempts,
         counts: () => link.request<RequestCounts>('counts'),
         total: () => link.request<number>('total'),
         stats: () => link.request<ProcessStats>('stats'),
@@ -106,6 +111,14 @@ export async function withRig<Result>(env: BenchEnv, scenario: string, run: (rig
           return last;
         },
       };
+    },
+    async refreshSchedules(request) {
+      workers += 1;
+      const link = spawn('./worker-process.ts', `schedules-worker-${workers}`, true);
+      const times = await link.request<ScheduleRefreshTimes>('refreshSchedules', { ...request, redisUrl: env.redisUrl, prefix } satisfies ScheduleRefreshStart);
+      await link.request('stop', {}, 60_000);
+      await link.stop();
+      return times;
     },
   };
 

@@ -23,6 +23,21 @@ export async function checksPerFlow(redis: Redis, prefix: string, flowIds: reado
   return counts;
 }
 
+/** The length of each flow's state JSON (its history included): mean and largest. */
+export async function stateBytes(redis: Redis, prefix: string, flowIds: readonly number[]): Promise<{ mean: number; max: number }> {
+  let total = 0;
+  let max = 0;
+  for (let index = 0; index < flowIds.length; index += 5_000) {
+    const pipeline = redis.pipeline();
+    for (const id of flowIds.slice(index, index + 5_000)) pipeline.hstrlen(`${prefix}:flow:${id}:state`, 'state');
+    for (const [, length] of (await pipeline.exec()) ?? []) {
+      total += Number(length ?? 0);
+      max = Math.max(max, Number(length ?? 0));
+    }
+  }
+  return { mean: Math.round(total / Math.max(1, flowIds.length)), max };
+}
+
 export async function totalChecks(redis: Redis, prefix: string, flowIds: readonly number[]): Promise<number> {
   let total = 0;
   for (const count of (await checksPerFlow(redis, prefix, flowIds)).values()) total += count;

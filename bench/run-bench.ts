@@ -14,6 +14,7 @@ import { formatNumber, renderTable, verdict, writeResults, type Figure, type Run
 import type { BenchEnv } from './bench-rig.ts';
 import { apiEconomy } from './scenarios/api-economy.ts';
 import { checkThroughput } from './scenarios/check-throughput.ts';
+import { detectionCost } from './scenarios/detection-cost.ts';
 import { detectionLatency } from './scenarios/detection-latency.ts';
 import { failover } from './scenarios/failover.ts';
 import { memoryFootprint } from './scenarios/memory-footprint.ts';
@@ -22,7 +23,7 @@ import { replicas } from './scenarios/replicas.ts';
 import type { Scenario } from './scenarios/scenario.ts';
 import { slowPortable } from './scenarios/slow-portable.ts';
 
-const SCENARIOS: Scenario[] = [checkThroughput, apiEconomy, detectionLatency, memoryFootprint, replicas, slowPortable, redisLoss, failover];
+const SCENARIOS: Scenario[] = [checkThroughput, apiEconomy, detectionLatency, memoryFootprint, replicas, slowPortable, redisLoss, failover, detectionCost];
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
 function selectScenarios(only: string[] | undefined): Scenario[] {

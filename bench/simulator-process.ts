@@ -4,14 +4,18 @@
  * visible to the API, which is where detection latency starts.
  */
 import { createPortableSimulator, type PortableSimulator, type SimulatedState } from '../src/simulator/portable-simulator.ts';
+import { playRunScripts, type PlayingScripts } from '../src/simulator/run-script.ts';
 import { serveRequests } from './child-link.ts';
 import { processStats } from './process-stats.ts';
+import { seedScheduledFlows, type ScheduledFlowsSeed } from './scheduled-flows.ts';
 
 export interface SimulatorStart {
   token: string;
   flowIds: number[];
   /** Every answer waits this long (a `delay` fault on all requests, the simulator's own latency knob). */
   latencyMs?: number;
+  /** Flows on Portable schedules, with resources and a history of healthy runs (scheduled-flows.ts); default plain flows. */
+  scheduled?: ScheduledFlowsSeed;
 }
 
 export interface FailureSchedule {
@@ -32,6 +36,7 @@ export interface RequestCounts {
 }
 
 let simulator: PortableSimulator | undefined;
+let playing: PlayingScripts | undefined;
 let flowIds: number[] = [];
 const appeared: AppearedFailure[] = [];
 const timers = new Set<NodeJS.Timeout>();
@@ -47,6 +52,8 @@ function failNow(flowId: number): AppearedFailure {
 }
 
 async function stop(): Promise<void> {
+  playing?.stop();
+  playing = undefined;
   for (const timer of timers) clearTimeout(timer);
   timers.clear();
   await simulator?.close();
@@ -58,9 +65,15 @@ serveRequests(
     async start(payload: SimulatorStart) {
       simulator = createPortableSimulator({ token: payload.token, logSize: 0 });
       flowIds = payload.flowIds;
-      for (const id of flowIds) simulator.addFlow({ id, displayName: `bench flow ${id}` });
+      let attempts = 0;
+      if (payload.scheduled === undefined) for (const id of flowIds) simulator.addFlow({ id, displayName: `bench flow ${id}` });
+      else {
+        const scripts = seedScheduledFlows(simulator, flowIds, payload.scheduled);
+        attempts = scripts.reduce((sum, script) => sum + script.runs.length, 0);
+        if (payload.scheduled.play) playing = playRunScripts(scripts);
+      }
       if ((payload.latencyMs ?? 0) > 0) simulator.injectFault({ kind: 'delay', ms: payload.latencyMs ?? 0 });
-      return { url: await simulator.listen() };
+      return { url: await simulator.listen(), attempts };
     },
     addAttempts(payload: { flowIds: number[]; state: SimulatedState }) {
       for (const id of payload.flowIds) running().addAttempt(id, { state: payload.state, ...(payload.state === 'failed' ? { errors: ['bench failure'] } : {}) });

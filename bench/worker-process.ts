@@ -11,8 +11,9 @@ import type { WatchConfig } from '../src/config/config-schema.ts';
 import { parseConfig } from '../src/config/load-config.ts';
 import { CHECKPOINT_OVERLAP_MS } from '../src/detection/detect-run-events.ts';
 import { createLogger } from '../src/logging/create-logger.ts';
-import { DEFAULT_TIMEOUT_MS } from '../src/portable/portable-client.ts';
+import { createPortableClient, DEFAULT_TIMEOUT_MS } from '../src/portable/portable-client.ts';
 import { CHECK_QUEUE, reconcileSchedules, type CheckJobData, type ReconcileReport } from '../src/scheduling/reconcile-schedules.ts';
+import { createScheduleRefresher, type RefreshReport } from '../src/scheduling/refresh-portable-schedules.ts';
 import { createWatchService, DEFAULT_CHECK_CONCURRENCY } from '../src/worker/watch-service.ts';
 import { serveRequests } from './child-link.ts';
 import { processStats, type ProcessStats } from './process-stats.ts';
@@ -37,6 +38,24 @@ export interface WorkerStarted {
   reconcile: ReconcileReport;
   /** From the start request to both workers running, reconciliation included. */
   startMs: number;
+}
+
+/** Refreshes of Portable's schedules, timed in this process (no watch service: nothing else competes for it). */
+export interface ScheduleRefreshStart {
+  redisUrl: string;
+  prefix: string;
+  apiUrl: string;
+  token: string;
+  flowIds: number[];
+  /** Refreshes in a row; the first runs on a cold process and an empty hash. */
+  times: number;
+}
+
+export interface ScheduleRefreshTimes {
+  /** Each refresh end to end (GET /v2/flows, then the writes to Redis), in ms, with the refresher's own report. */
+  refreshes: Array<{ ms: number; report: RefreshReport }>;
+  /** GET /v2/flows alone (request, JSON parsing, normalising), after the refreshes, in ms. */
+  listOnlyMs: number[];
 }
 
 export interface WorkerStats extends ProcessStats {
@@ -125,6 +144,28 @@ async function startBare(config: WatchConfig, start: WorkerStart, connection: Re
   return report;
 }
 
+async function refreshSchedules(start: ScheduleRefreshStart): Promise<ScheduleRefreshTimes> {
+  const connection = new Redis(start.redisUrl, { maxRetriesPerRequest: null });
+  redis = connection;
+  // The client and refresher as the watch service builds them.
+  const client = createPortableClient({ token: start.token, apiUrl: start.apiUrl, onRequest: () => (requests += 1) });
+  const refresher = createScheduleRefresher({ redis: () => connection, prefix: start.prefix, client: () => client, flowIds: () => start.flowIds, every: () => 600_000, log });
+  const refreshes: ScheduleRefreshTimes['refreshes'] = [];
+  for (let index = 0; index < start.times; index += 1) {
+    const startedAt = performance.now();
+    const report = await refresher.refresh();
+    refreshes.push({ ms: Math.round(performance.now() - startedAt), report });
+  }
+  await refresher.close();
+  const listOnlyMs: number[] = [];
+  for (let index = 0; index < 3; index += 1) {
+    const startedAt = performance.now();
+    await client.listFlows();
+    listOnlyMs.push(Math.round(performance.now() - startedAt));
+  }
+  return { refreshes, listOnlyMs };
+}
+
 async function stop(): Promise<void> {
   const closing = closeRunning;
   closeRunning = undefined;
@@ -144,6 +185,7 @@ serveRequests(
       const reconcile = start.mode === 'watch' ? await startWatch(config, start, redis) : await startBare(config, start, redis);
       return { reconcile, startMs: Math.round(performance.now() - startedAt) };
     },
+    refreshSchedules,
     stats: (): WorkerStats => ({ ...processStats(), requests, redisCommands: { ...redisCommands }, redisWrites }),
     stop: async () => {
       await stop();

@@ -75,8 +75,8 @@ interface Snapshot {
   commands: Map<string, number>;
 }
 
-/** The bare loop's scheduler interval; see above. */
-const EVERY_MS = 500;
+/** The schedulers' interval, watch service and bare loop alike; see above. */
+export const EVERY_MS = 500;
 
 export async function measureThroughput(env: BenchEnv, options: ThroughputOptions): Promise<ThroughputMeasurement> {
   // Flows notify Slack as a real config's do (a check's cost depends on it), though nothing here should alert.
@@ -123,7 +123,8 @@ async function measureWith(env: BenchEnv, options: ThroughputOptions, webhookUrl
   });
 }
 
-async function sampleBacklog(queue: Queue, windowMs: number): Promise<number[]> {
+/** Ready checks (wait list) once a second for `windowMs`. */
+export async function sampleBacklog(queue: Queue, windowMs: number): Promise<number[]> {
   const samples: number[] = [];
   const end = Date.now() + windowMs;
   while (Date.now() < end) {
