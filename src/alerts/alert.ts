@@ -41,6 +41,8 @@ export interface RuntimeLimit {
   source: 'fixed' | 'learned' | 'fallback';
   /** How many successful durations `auto` had (learned and fallback). */
   samples?: number;
+  /** Fallback only: how many it needs before it learns. */
+  samplesNeeded?: number;
   /** Learned only: the usual range (10th to 90th percentile), the 95th percentile and the median, in ms. */
   usualLowMs?: number;
   usualHighMs?: number;

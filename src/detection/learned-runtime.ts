@@ -17,7 +17,7 @@ export const LEARNED_FLOOR_MS = 10 * 60_000;
 export function runtimeLimit(setting: number | 'auto', durations: readonly number[], fallbackMs: number): RuntimeLimit {
   if (setting !== 'auto') return { limitMs: setting, source: 'fixed' };
   const recent = durations.slice(-LEARN_MAX_SAMPLES);
-  if (recent.length < LEARN_MIN_SAMPLES) return { limitMs: fallbackMs, source: 'fallback', samples: recent.length };
+  if (recent.length < LEARN_MIN_SAMPLES) return { limitMs: fallbackMs, source: 'fallback', samples: recent.length, samplesNeeded: LEARN_MIN_SAMPLES };
   // Sorted once: a check asks this of every unfinished run it reads.
   const sorted = sortedCopy(recent);
   const middle = percentileOfSorted(sorted, 50);

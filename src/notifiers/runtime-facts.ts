@@ -7,10 +7,7 @@ import { formatDuration } from './format-text.ts';
  * learned, or its `autoFallback`, says how it was found, so a person can judge whether the run is really stuck.
  */
 
-/**
- * How many successful runs `auto` needs before it learns (issue 11's rule, kept by detection). The alert does not
- * carry it; a `samplesNeeded` on RuntimeLimit would let detection say it once.
- */
+/** How many successful runs `auto` needs before it learns, for an alert queued before detection said so itself. */
 const AUTO_MIN_SAMPLES = 10;
 
 /** `Attempt 7 of Orders has been running for 27m, longer than its learned limit of 12m (usually 4m–6m, p95 7m).` */
@@ -27,7 +24,7 @@ export function stalledSentence(alert: Alert, subject: string): string {
   if (runtime?.source === 'learned') {
     beyond = `${past ? 'past' : 'longer than'} its learned limit of ${limit} (${usualRuntime(runtime, 'sentence')})`;
   } else if (runtime?.source === 'fallback') {
-    beyond = `${past ? 'past its limit of' : 'longer than'} ${limit} (autoFallback: ${fewRuns(runtime.samples ?? 0)} to learn from, ${AUTO_MIN_SAMPLES} needed)`;
+    beyond = `${past ? 'past its limit of' : 'longer than'} ${limit} (autoFallback: ${fewRuns(runtime.samples ?? 0)} to learn from, ${runtime.samplesNeeded ?? AUTO_MIN_SAMPLES} needed)`;
   } else {
     beyond = `${past ? 'past' : 'longer than'} its max runtime of ${limit}`;
   }
@@ -49,7 +46,7 @@ export function runtimeFacts(alert: Alert): AlertFact[] {
   if (runtime?.source === 'fallback') {
     return [
       { label: 'Max runtime', value: `${limit} (autoFallback)` },
-      { label: 'Learned from', value: `${runs(runtime.samples ?? 0)} (${AUTO_MIN_SAMPLES} needed)` },
+      { label: 'Learned from', value: `${runs(runtime.samples ?? 0)} (${runtime.samplesNeeded ?? AUTO_MIN_SAMPLES} needed)` },
     ];
   }
   return [{ label: 'Max runtime', value: limit }];

@@ -28,7 +28,7 @@ describe('runtimeLimit', () => {
     { name: `${LEARN_MIN_SAMPLES - 1} durations, one short of learning`, durations: repeat(30 * MIN, LEARN_MIN_SAMPLES - 1), samples: 9 },
   ];
   it.each(fallbackCases)('auto with $name uses autoFallback', ({ durations, samples }) => {
-    expect(runtimeLimit('auto', durations, FALLBACK)).toEqual({ limitMs: FALLBACK, source: 'fallback', samples });
+    expect(runtimeLimit('auto', durations, FALLBACK)).toEqual({ limitMs: FALLBACK, source: 'fallback', samples, samplesNeeded: 10 });
   });
 
   it('auto with exactly 10 durations learns', () => {

@@ -104,6 +104,7 @@ describe('alertSentence for a stalled run, by how its limit was found', () => {
     ],
     ['the fallback', fallbackStalledAlert(), `${subject} 3h 5m, longer than 2h (autoFallback: only 4 successful runs to learn from, 10 needed).`],
     ['the fallback with one run', withRuntime(fallbackStalledAlert(), { samples: 1 }), `${subject} 3h 5m, longer than 2h (autoFallback: only 1 successful run to learn from, 10 needed).`],
+    ['the fallback says how many runs detection needs', withRuntime(fallbackStalledAlert(), { samplesNeeded: 12 }), `${subject} 3h 5m, longer than 2h (autoFallback: only 4 successful runs to learn from, 12 needed).`],
     ['the fallback with none', withRuntime(fallbackStalledAlert(), { samples: 0 }), `${subject} 3h 5m, longer than 2h (autoFallback: no successful runs to learn from, 10 needed).`],
     ['the fallback just passed', withRuntime(fallbackStalledAlert(), {}, 2 * HOUR + 900), `${subject} 2h, past its limit of 2h (autoFallback: only 4 successful runs to learn from, 10 needed).`],
   ])('says how the limit was found for %s', (_name, alert, sentence) => {
