@@ -107,6 +107,11 @@ export function createScheduleRefresher(options: ScheduleRefresherOptions): Sche
   const refresh = async (): Promise<RefreshReport> => {
     const startedAt = now();
     const watched = new Set(options.flowIds());
+    // Every flow sets its own schedule (or detects no missed runs): nothing to ask Portable.
+    if (watched.size === 0) {
+      await write(new Map(), watched);
+      return { outcome: 'skipped', flows: 0, requests: 0, durationMs: now() - startedAt };
+    }
     let listed: Flow[] | undefined;
     let requests = 1;
     try {

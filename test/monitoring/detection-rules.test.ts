@@ -155,10 +155,10 @@ describe.each<Dialect>(['example', 'schema'])('partial loads and volume drops in
   });
 });
 
-describe('maxRuntime: auto', () => {
+describe.each<Dialect>(['example', 'schema'])('maxRuntime: auto in the %s dialect', (dialect) => {
   it('learns the limit from a history read at the first check and says how it was found', async () => {
     const h = (harness = await startHarness('  - { id: 320, name: Salesforce }', 'pollEvery: 1s\n  maxRuntime: auto\n  backfill: 1h'));
-    h.simulator.addFlow({ id: 320, displayName: 'salesforce' });
+    h.simulator.addFlow({ id: 320, displayName: 'salesforce', dialect });
     // 20 runs of 4–6 minutes over the last 20 days: the learned limit is the 10-minute floor.
     seedSuccesses(h, 320, 20, { everyMs: 24 * 60 * MINUTE, durationMs: 5 * MINUTE, endedAgo: 60 * MINUTE });
     h.simulator.addAttempt(320, { state: 'running', createdAt: Date.now() - 27 * MINUTE });
@@ -170,7 +170,7 @@ describe('maxRuntime: auto', () => {
 
   it('uses autoFallback until 10 durations are known', async () => {
     const h = (harness = await startHarness('  - { id: 321, name: HubSpot }', 'pollEvery: 1s\n  maxRuntime: auto\n  autoFallback: 20m\n  backfill: 1h'));
-    h.simulator.addFlow({ id: 321, displayName: 'hubspot' });
+    h.simulator.addFlow({ id: 321, displayName: 'hubspot', dialect });
     seedSuccesses(h, 321, 9, { everyMs: 24 * 60 * MINUTE, durationMs: 5 * MINUTE, endedAgo: 60 * MINUTE });
     // 20m (autoFallback) is reached 6 s after the start: not before, learned limit or not.
     const startedAt = Date.now();

@@ -83,6 +83,15 @@ describe('the schedule refresh', () => {
     expect(log.lines.map((line) => line.msg)).toContain('could not read flow schedules from Portable; keeping the last known');
   });
 
+  it('asks Portable nothing when no watched flow needs its schedule', async () => {
+    simulator.addFlow({ id: 1, frequency: '1h' });
+    await refresher([1]).refresh();
+    simulator.resetCounters();
+    expect(await refresher([]).refresh()).toMatchObject({ outcome: 'skipped', requests: 0 });
+    expect(simulator.requestCount()).toBe(0);
+    expect(await stored()).toEqual({});
+  });
+
   it('drops the entries of flows no longer watched', async () => {
     simulator.addFlow({ id: 1, frequency: '1h' });
     simulator.addFlow({ id: 2, frequency: '1h' });
