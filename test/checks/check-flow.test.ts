@@ -467,3 +467,27 @@ describe('checkFlow and the lease', () => {
     expect(await checkFlow(deps(portable()), target)).toMatchObject({ outcome: 'ok', committed: true });
   });
 });
+
+describe('checkFlow, state and settings it must not take for granted', () => {
+  it('asks for the widest pages again when a state written before history learning has a checkpoint but no history', async () => {
+    const { client, listed } = observed();
+    await checkFlow(deps(client), target);
+    const key = `${prefix}:flow:${FLOW}:state`;
+    const written = JSON.parse((await redis.hget(key, 'state')) ?? '{}') as Record<string, unknown>;
+    expect(written.checkpoint).not.toBeNull();
+    delete written.historySince;
+    await redis.hset(key, 'state', JSON.stringify(written));
+    clock += MIN;
+    await checkFlow(deps(client), target);
+    expect(listed[1]?.pageSize).toBe(MAX_PAGE_SIZE);
+  });
+
+  it('reads a configured cron without a time zone in UTC, and says so in the missed-run alert', async () => {
+    const hourly: CheckTarget = { ...target, schedule: { kind: 'cron', expression: '0 * * * *' } };
+    await checkFlow(deps(portable()), hourly);
+    clock += 3 * 60 * MIN;
+    await checkFlow(deps(portable()), hourly);
+    const missed = queued.find((alert) => alert.kind === 'missed');
+    expect(missed?.missed?.schedule).toContain('(UTC)');
+  });
+});

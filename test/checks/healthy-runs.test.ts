@@ -68,7 +68,7 @@ describe.each<Dialect>(['example', 'schema'])('1,000 healthy runs in the %s dial
     clock = start - HOUR;
     simulator.addFlow({ id: FLOW, displayName: 'healthy', dialect, frequency: '1h' });
     await redis.hset(`${prefix}:schedules`, String(FLOW), JSON.stringify({ frequency: '1h' }));
-    const client = createPortableClient({ token: TOKEN, apiUrl: simulator.url as string, now: () => clock, retry: { limit: 0 } });
+    const client = createPortableClient({ token: TOKEN, apiUrl: simulator.url, now: () => clock, retry: { limit: 0 } });
     const deps = { client, store, sink, now: () => clock, log: pino({ level: 'silent' }), owner: 'healthy-test' };
     const check = async (at: number) => {
       clock = at;

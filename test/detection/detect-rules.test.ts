@@ -275,3 +275,33 @@ describe('detect', () => {
     expect(result.keys[1]?.sort()).toEqual([...keys].sort());
   });
 });
+
+describe('missed runs: what the alerts carry', () => {
+  const minutely: Schedule = { kind: 'cron', expression: '* * * * *', timezone: 'UTC', source: 'portable' };
+
+  it('says when it stopped counting the missing runs', () => {
+    const { alerts } = story([{ at: NOW + DAY, attempts: [attempt(1, 'succeeded', NOW - HOUR, { completedAt: NOW - HOUR + SECOND })], schedule: minutely }]);
+    expect(alerts[0]?.[0]?.missed).toMatchObject({ slots: 1_000, slotsCapped: true });
+  });
+
+  it('names, as the run that ended the gap, the first attempt created after it', () => {
+    const past = attempt(1, 'succeeded', NOW - HOUR);
+    const { alerts } = story([
+      { at: NOW + 10 * MIN, attempts: [past], schedule: hourly },
+      { at: NOW + 3 * HOUR, attempts: [past, attempt(2, 'running', NOW + 2 * HOUR), attempt(3, 'running', NOW + 2 * HOUR + MIN)], schedule: hourly },
+    ]);
+    const recovered = alerts[1]?.find((alert) => alert.kind === 'recovered');
+    expect(recovered?.attempt?.id).toBe(2);
+    expect(recovered?.resolves).toMatchObject({ kind: 'missed', expectedAt: NOW });
+  });
+
+  it('learns the duration of a run first seen running once it has finished', () => {
+    const running = attempt(1, 'running', NOW - 20 * MIN);
+    const finished = { ...running, state: 'succeeded' as const, completedAt: NOW + 5 * MIN };
+    const { state } = story([
+      { at: NOW, attempts: [running] },
+      { at: NOW + 10 * MIN, attempts: [finished] },
+    ]);
+    expect(state.history.durations).toEqual([25 * MIN]);
+  });
+});
