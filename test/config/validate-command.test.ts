@@ -55,7 +55,7 @@ describe.concurrent('portable-watch validate', () => {
     const env = { PORTABLE_API_TOKEN: 'token', SLACK_WEBHOOK_URL: 'https://hooks.slack.test/services/T/B/x', SMTP_URL: 'smtp://mail.test:25' };
     expect(await runCli(['validate', '--config', 'config/flows.example.yaml'], { env })).toEqual({
       code: 0,
-      stdout: 'config/flows.example.yaml: OK — 3 flows, 2 notifiers (oncall: slack, data-team: email)\n',
+      stdout: 'config/flows.example.yaml: OK — 5 flows, 2 notifiers (oncall: slack, data-team: email)\n',
       stderr: '',
     });
   });
