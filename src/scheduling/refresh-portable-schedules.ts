@@ -54,6 +54,8 @@ export interface ScheduleRefresher {
 
 /** Flows read one by one at once, when the list leaves them out. */
 const ONE_BY_ONE_CONCURRENCY = 4;
+/** How long closing waits for a refresh in flight. */
+const CLOSE_WAIT_MS = 1_000;
 /** Fields written per HSET. */
 const WRITE_BATCH = 1_000;
 /** Errors of `GET /v2/flows` that say the endpoint itself is not there for this token: read flows one by one. */
@@ -182,7 +184,10 @@ export function createScheduleRefresher(options: ScheduleRefresherOptions): Sche
     async close() {
       clearInterval(timer);
       abort.abort();
-      await running;
+      // A refresh waiting on a Redis that is away must not hold a shutdown: it is given a moment, then left.
+      let deadline: NodeJS.Timeout | undefined;
+      await Promise.race([running, new Promise((resolve) => (deadline = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+      clearTimeout(deadline);
     },
   };
 }

@@ -92,6 +92,22 @@ describe('the schedule refresh', () => {
     expect(await stored()).toEqual({});
   });
 
+  it('lets a shutdown go within a second while a refresh hangs', async () => {
+    const hanging = createScheduleRefresher({
+      redis: () => redis,
+      prefix,
+      client: () => ({ listFlows: () => new Promise<never>(() => undefined), getFlow: () => new Promise<never>(() => undefined) }),
+      flowIds: () => [1],
+      every: () => 600_000,
+      log: pino({ level: 'silent' }),
+    });
+    hanging.start();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    await hanging.close();
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
   it('drops the entries of flows no longer watched', async () => {
     simulator.addFlow({ id: 1, frequency: '1h' });
     simulator.addFlow({ id: 2, frequency: '1h' });
