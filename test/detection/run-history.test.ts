@@ -11,6 +11,7 @@ import {
   type RunHistory,
 } from '../../src/detection/run-history.ts';
 import type { ResourceCounts } from '../../src/portable/run-attempt.ts';
+import { seededRandom } from '../../src/simulator/seeded-random.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -258,18 +259,6 @@ describe('volumeDrops', () => {
     expect(volumeDrops(history, [resource('__proto__', 0)]).map((drop) => drop.name)).toEqual(['__proto__']);
   });
 });
-
-/** mulberry32: a small seeded generator, so the noise is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Sunday first: weekends load (and take) less. */
 const WEEK = [0.45, 1, 1.05, 1.1, 1.05, 1, 0.55];
