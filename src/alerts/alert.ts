@@ -31,6 +31,24 @@ export type AlertKind =
 export type DetectKind = 'failed' | 'stalled' | 'missed' | 'partial' | 'volume' | 'unknown-outcome';
 export const DETECT_KINDS: readonly DetectKind[] = ['failed', 'stalled', 'missed', 'partial', 'volume', 'unknown-outcome'];
 
+/** What routes, silences and maintenance windows tell apart: the detection rules, and monitor errors. */
+export type RouteKind = DetectKind | 'monitor-error';
+export const ROUTE_KINDS: readonly RouteKind[] = [...DETECT_KINDS, 'monitor-error'];
+
+/** How urgent an alert is: by kind (DEFAULT_SEVERITY), or as a route says (`severity:`). */
+export type Severity = 'critical' | 'warning' | 'info';
+export const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
+
+export const DEFAULT_SEVERITY: Record<RouteKind, Severity> = {
+  failed: 'critical',
+  stalled: 'critical',
+  missed: 'critical',
+  partial: 'warning',
+  volume: 'warning',
+  'unknown-outcome': 'warning',
+  'monitor-error': 'warning',
+};
+
 /** The incidents a `recovered` alert can end. */
 export type IncidentKind = 'failed' | 'stalled' | 'missed' | 'partial' | 'volume';
 
@@ -112,11 +130,39 @@ export type MonitorProblem =
   /** Redis lost the installation's state; the worker rebuilt it (a one-off notice, no recovery). */
   | 'state-lost';
 
+/** A reminder that an incident is still open (`repeatEvery`); the alert keeps the incident's kind. */
+export interface Reminder {
+  /** 1 for the first reminder of the incident, then 2, … */
+  number: number;
+  /** When the incident opened. */
+  since: number;
+  /** For a failed incident: attempts that failed since it opened (including the first). */
+  failedAttempts?: number;
+}
+
+/** Why an alert reaches a notifier only now: a silence or a maintenance window held it, and the incident is still open. */
+export interface HeldBy {
+  /** `silence s-1a2b3c4d` or `maintenance window "warehouse upgrade"`. */
+  what: string;
+  /** When it was held, and when the hold ended. */
+  heldAt: number;
+  releasedAt: number;
+}
+
 export interface Alert {
   /** Deterministic identity: the same (flow, attempt, kind) always yields the same key, so retries dedupe. */
   key: string;
   kind: AlertKind;
-  flow: { id: number; name: string; url?: string };
+  /** `labels`: the flow's labels from the config (routes, silences and maintenance windows match on them). */
+  flow: { id: number; name: string; url?: string; labels?: Record<string, string> };
+  /** Set for each notifier by routing (default: DEFAULT_SEVERITY of the alert's incident kind). */
+  severity?: Severity;
+  /** For a failed alert with `alertAfter` above 1: how many attempts in a row failed. */
+  failuresInARow?: number;
+  /** For a reminder (`repeatEvery`). */
+  reminder?: Reminder;
+  /** For an alert a silence or a maintenance window held until now. */
+  heldBy?: HeldBy;
   attempt?: AlertAttempt;
   /** For stalled alerts: the maxRuntime that was exceeded (ms). */
   maxRuntimeMs?: number;
@@ -151,6 +197,28 @@ export function isAboutFlow(alert: Alert): boolean {
 /** What `portable-watch test-alert` sends: about no flow (the id is a stand-in no medium shows), changing nothing. */
 export function testMessage(now: number): Alert {
   return { key: `test-${now}`, kind: 'test', flow: { id: 0, name: 'portable-watch test message' }, detectedAt: now };
+}
+
+/**
+ * The kind routes, silences and maintenance windows treat an alert as: its own, or for a recovery the kind of the
+ * incident it ends (a recovery goes where the failure went). A test alert is none of them (undefined).
+ */
+export function routeKindOf(alert: Pick<Alert, 'kind' | 'resolves'>): RouteKind | undefined {
+  switch (alert.kind) {
+    case 'test':
+      return undefined;
+    case 'recovered':
+      return alert.resolves?.kind ?? 'failed';
+    case 'monitor-recovered':
+      return 'monitor-error';
+    default:
+      return alert.kind;
+  }
+}
+
+/** Whether the alert opens an incident or reminds of one (not a recovery, not a test). */
+export function isProblem(alert: Pick<Alert, 'kind'>): boolean {
+  return alert.kind !== 'recovered' && alert.kind !== 'monitor-recovered' && alert.kind !== 'test';
 }
 
 export const ALERT_TITLES: Record<AlertKind, string> = {

@@ -1,4 +1,5 @@
 import type { Alert } from '../alerts/alert.ts';
+import type { Digest } from '../digests/digest-types.ts';
 
 /** Every medium an alert can go out through; `notifierFactories` must have one entry per member. */
 export type NotifierType = 'slack' | 'email' | 'console';
@@ -17,6 +18,8 @@ export interface Notifier {
   readonly name: string;
   readonly type: NotifierType;
   send(alert: Alert, options?: SendOptions): Promise<void>;
+  /** Sends many alerts as one message (a storm's digest), within the medium's limits; fails like `send`. */
+  sendDigest(digest: Digest, options?: SendOptions): Promise<void>;
   /** Releases connections (e.g. the SMTP pool). Safe to call more than once. */
   close(): Promise<void>;
 }
