@@ -1,13 +1,15 @@
 import { checkInstallationSettings } from './check-installation-settings.ts';
+import { checkRoutes } from './check-routes.ts';
 import type { ConfigPath } from './config-path.ts';
 import { flowIdSchema } from './setting-values.ts';
 import type { ConfigIssue } from './describe-issue.ts';
 
 /**
  * Rules that relate one part of the file to another, which the schema checks one value at a time
- * cannot see: flow ids are unique, every `notify` name is defined, every flow notifies someone,
+ * cannot see: flow ids are unique, every `notify` name (a flow's, defaults', a route's) is defined,
  * email notifiers have an `email:` section to send through, an installation-wide setting written in
- * several places says the same in each.
+ * several places says the same in each; and those about labels, routes and maintenance windows, every
+ * flow notifying someone among them (check-routes.ts).
  *
  * They run on the raw data rather than the parsed result, so that they are reported together with
  * every schema problem instead of only once the rest of the file is valid. Anything malformed is
@@ -19,9 +21,9 @@ export function checkReferences(data: unknown): ConfigIssue[] {
   return [
     ...duplicateFlowIds(flows),
     ...undefinedNotifiers(data, flows),
-    ...unnotifiedFlows(data, flows),
     ...missingEmailSection(data),
     ...checkInstallationSettings(data),
+    ...checkRoutes(data, flows),
   ];
 }
 
@@ -47,6 +49,10 @@ function undefinedNotifiers(data: Record<string, unknown>, flows: readonly unkno
   const lists: [ConfigPath, unknown][] = [
     [['defaults', 'notify'], isRecord(data.defaults) ? data.defaults.notify : undefined],
     ...flows.map((flow, index): [ConfigPath, unknown] => [['flows', index, 'notify'], isRecord(flow) ? flow.notify : undefined]),
+    ...(Array.isArray(data.routes) ? data.routes : []).map((route: unknown, index): [ConfigPath, unknown] => [
+      ['routes', index, 'notify'],
+      isRecord(route) ? route.notify : undefined,
+    ]),
   ];
   const issues: ConfigIssue[] = [];
   for (const [path, names] of lists) {
@@ -58,33 +64,6 @@ function undefinedNotifiers(data: Record<string, unknown>, flows: readonly unkno
     });
   }
   return issues;
-}
-
-/**
- * A flow whose notify list ends up empty would be checked and its failures detected, and nobody told: the
- * worst way to be blind. Its own `notify` wins over `defaults.notify`, even when empty.
- */
-function unnotifiedFlows(data: Record<string, unknown>, flows: readonly unknown[]): ConfigIssue[] {
-  const fallback = defaultNotify(data.defaults);
-  const section = data.notifiers ?? {};
-  const defined = isRecord(section) ? Object.keys(section) : [];
-  const help = defined.length > 0 ? ` (defined: ${defined.join(', ')})` : ' (none are defined yet: add one under notifiers:)';
-  const issues: ConfigIssue[] = [];
-  flows.forEach((flow, index) => {
-    if (!isRecord(flow)) return;
-    const names = flow.notify === undefined ? fallback : flow.notify;
-    // Anything but a list is malformed, and the schema says so.
-    if (!Array.isArray(names) || names.length > 0) return;
-    issues.push({ path: ['flows', index], message: `its alerts would reach nobody; add notify: [...] here or under defaults${help}` });
-  });
-  return issues;
-}
-
-/** `defaults.notify` as written: none when the section or the key is left out, as the schema's default. */
-function defaultNotify(defaults: unknown): unknown {
-  if (defaults == null) return [];
-  if (!isRecord(defaults)) return undefined;
-  return defaults.notify === undefined ? [] : defaults.notify;
 }
 
 function missingEmailSection(data: Record<string, unknown>): ConfigIssue[] {

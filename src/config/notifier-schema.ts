@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { closedObject } from './closed-object.ts';
+import { burstSchema, groupIntervalSchema } from './noise-settings.ts';
 import { isHttpUrl, missing, text } from './setting-values.ts';
 
 /* Where alerts go: the `notifiers:` and `email:` sections of the file (see config-schema.ts). */
@@ -16,22 +17,36 @@ const NOT_MENTION =
   '{value} is not a Slack mention (write <!here>, <!channel>, <!everyone>, a user as <@U012AB3CD>, ' +
   'a user group as <!subteam^S012AB3CD>, each optionally with a |label before the >; several separated by spaces)';
 
+/**
+ * How a storm reaches one notifier, on every type: the first `burst` alerts within `groupInterval` go out one by
+ * one at once; past that, the rest are gathered into one digest per groupInterval, so 300 failures make a few
+ * messages a webhook accepts rather than 300 it answers with 429.
+ */
+const pace = {
+  /** Messages sent one by one within a groupInterval before the rest become a digest. Default 5, from 1 to 10,000 (one never reached turns digests off). */
+  burst: burstSchema.prefault(5),
+  /** The window burst counts in, and how often a digest goes out. Default 1m, from 10s to 1h. */
+  groupInterval: groupIntervalSchema.prefault('1m'),
+};
+
 const slackNotifierSchema = closedObject({
   type: z.literal('slack'),
   /** Slack incoming-webhook URL. Required; a secret. */
   webhookUrl: z.string({ error: missing('add webhookUrl: "${SLACK_WEBHOOK_URL}"') }).refine(isHttpUrl, 'is not an http(s) URL'),
   /** Slack mentions put before the alert, e.g. `<!here>` or `<@U012AB3CD> <!subteam^S012AB3CD>`. Default: none. */
   mention: text.pipe(z.string().regex(SLACK_MENTIONS, NOT_MENTION)).optional(),
+  ...pace,
 });
 
 const emailNotifierSchema = closedObject({
   type: z.literal('email'),
   /** Recipients. Required, at least one; sent through the top-level `email:` section. */
   to: z.array(emailAddress, { error: missing('add to: [team@example.com]') }).min(1, 'is empty (list at least one address)'),
+  ...pace,
 });
 
-/** Prints alerts on the terminal; for demos and trying a config out. */
-const consoleNotifierSchema = closedObject({ type: z.literal('console') });
+/** Prints alerts on the terminal; for demos and trying a config out. No keys of its own. */
+const consoleNotifierSchema = closedObject({ type: z.literal('console'), ...pace });
 
 const notifierOptions = [slackNotifierSchema, emailNotifierSchema, consoleNotifierSchema] as const;
 

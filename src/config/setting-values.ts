@@ -40,6 +40,20 @@ export const flowIdSchema = z.preprocess(
     .max(Number.MAX_SAFE_INTEGER, NOT_FLOW_ID),
 );
 
+/** A whole number from `min` to `max`, also from `${VAR}` text; `example` ends each refusal with how to write one. */
+export function wholeNumber(min: number, max: number, example: string) {
+  const notWhole = `{value} is not a whole number (${example})`;
+  const outside = `must be from ${min} to ${max}, got {value}`;
+  return z.preprocess(
+    fromText,
+    z
+      .number({ error: (issue) => missing(example)(issue) ?? notWhole })
+      .int(notWhole)
+      .min(min, outside)
+      .max(max, outside),
+  );
+}
+
 export const text = z.string().trim().min(1, 'is empty (give it a value, or remove it)');
 export const flag = z.preprocess(fromText, z.boolean());
 

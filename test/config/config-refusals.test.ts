@@ -26,7 +26,7 @@ const refusals: { fixture: string; problems: string[] }[] = [
     fixture: 'unknown-key.yaml',
     problems: [
       'flows[0].maxRunTime: unknown key (did you mean "maxRuntime"?)',
-      'flows[0].colour: unknown key (known keys here: id, name, pollEvery, maxRuntime, backfill, notify, sendOnResolved, detect, autoFallback, learnFrom, schedule, scheduleTimezone, missedAfter, partialTolerance)',
+      'flows[0].colour: unknown key (known keys here: id, name, pollEvery, maxRuntime, backfill, notify, sendOnResolved, detect, autoFallback, learnFrom, schedule, scheduleTimezone, missedAfter, partialTolerance, labels, repeatEvery, alertAfter)',
     ],
   },
   {
@@ -70,7 +70,7 @@ const refusals: { fixture: string; problems: string[] }[] = [
     fixture: 'bad-notifier-name.yaml',
     problems: [
       `notifiers["team:oncall"]: ${NAME_RULE} (rename it, e.g. to "team-oncall", and in every notify list that names it)`,
-      'notifiers["data team"].colour: unknown key (known keys here: type)',
+      'notifiers["data team"].colour: unknown key (known keys here: type, burst, groupInterval)',
       `notifiers["data team"]: ${NAME_RULE} (rename it, e.g. to "data-team", and in every notify list that names it)`,
     ],
   },

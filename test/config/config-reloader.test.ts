@@ -152,7 +152,7 @@ describe('config reloader, on request', () => {
     expect(lines).toEqual([
       entry({ level: 30, msg: 'config reloaded', trigger: 'signal', path, flows: 2, result: 'applied', added: 2 }),
       entry({ level: 50, msg: 'config problem', path, problem: 'flows[1].pollEvery: "0.5s" is not a duration (use 30s, 5m, 2h, 1d)' }),
-      entry({ level: 50, msg: 'config problem', path, problem: 'flows[1].colour: unknown key (known keys here: id, name, pollEvery, maxRuntime, backfill, notify, sendOnResolved, detect, autoFallback, learnFrom, schedule, scheduleTimezone, missedAfter, partialTolerance)' }),
+      entry({ level: 50, msg: 'config problem', path, problem: 'flows[1].colour: unknown key (known keys here: id, name, pollEvery, maxRuntime, backfill, notify, sendOnResolved, detect, autoFallback, learnFrom, schedule, scheduleTimezone, missedAfter, partialTolerance, labels, repeatEvery, alertAfter)' }),
       entry({ level: 50, msg: 'config reload refused; still running the previous config', trigger: 'file-change', path, problems: 2 }),
       entry({ level: 30, msg: 'config file matches the running config again; the refusal is over', path }),
     ]);

@@ -72,6 +72,10 @@ describe('detection settings left out', () => {
         learnFrom: 30 * 24 * HOUR,
         scheduleTimezone: 'UTC',
         partialTolerance: 0,
+        labels: {},
+        repeatEvery: null,
+        alertAfter: 1,
+        notifySource: 'defaults',
       },
     ]);
   });

@@ -22,7 +22,13 @@ const BUILT_IN_DEFAULTS = {
   learnFrom: 30 * 24 * 60 * 60_000,
   scheduleTimezone: 'UTC',
   partialTolerance: 0,
+  labels: {},
+  repeatEvery: null,
+  alertAfter: 1,
+  notifySource: 'flow',
 };
+/** What every notifier gets for the keys it leaves out: 5 messages within 1m, then digests. */
+const PACE = { burst: 5, groupInterval: 60_000 };
 /** Installation-wide: how often Portable's schedules are re-read. */
 const SCHEDULE_REFRESH = 10 * 60_000;
 
@@ -32,7 +38,9 @@ describe('a valid config file', () => {
       ok: true,
       config: {
         portable: { token: 'test-token', apiUrl: 'https://api.portable.io' },
-        notifiers: { terminal: { type: 'console' } },
+        notifiers: { terminal: { type: 'console', ...PACE } },
+        routes: [],
+        maintenance: [],
         scheduleRefresh: SCHEDULE_REFRESH,
         flows: [{ id: 689422, ...BUILT_IN_DEFAULTS, notify: ['terminal'] }],
       },
@@ -56,12 +64,14 @@ flows:
         // No trailing slash, so clients can append paths without doubling it.
         portable: { token: 't', apiUrl: 'http://127.0.0.1:4010', flowUrl: 'https://app.example/flows/{id}/runs' },
         notifiers: {
-          oncall: { type: 'slack', webhookUrl: 'https://hooks.slack.test/x', mention: '<!here>' },
-          terminal: { type: 'console' },
+          oncall: { type: 'slack', webhookUrl: 'https://hooks.slack.test/x', mention: '<!here>', ...PACE },
+          terminal: { type: 'console', ...PACE },
         },
+        routes: [],
+        maintenance: [],
         scheduleRefresh: SCHEDULE_REFRESH,
         flows: [
-          { ...BUILT_IN_DEFAULTS, id: 1, name: 'Events to Snowflake', pollEvery: 30_000, maxRuntime: 90 * 60_000, notify: ['oncall'] },
+          { ...BUILT_IN_DEFAULTS, id: 1, name: 'Events to Snowflake', pollEvery: 30_000, maxRuntime: 90 * 60_000, notify: ['oncall'], notifySource: 'defaults' },
           { ...BUILT_IN_DEFAULTS, id: 2, pollEvery: 300_000, maxRuntime: 90 * 60_000, backfill: 0, notify: ['terminal'], sendOnResolved: false },
         ],
       },
@@ -74,7 +84,9 @@ flows:
       ok: true,
       config: {
         portable: { token: 't', apiUrl: 'https://api.portable.io' },
-        notifiers: { terminal: { type: 'console' } },
+        notifiers: { terminal: { type: 'console', ...PACE } },
+        routes: [],
+        maintenance: [],
         scheduleRefresh: SCHEDULE_REFRESH,
         flows: [{ id: 1, ...BUILT_IN_DEFAULTS, notify: ['terminal'] }],
       },
@@ -230,6 +242,7 @@ describe('config/flows.example.yaml', () => {
       id: 689423,
       name: 'Salesforce to BigQuery',
       ...BUILT_IN_DEFAULTS,
+      labels: { tier: 'critical' },
       notify: ['oncall'],
     });
     const autoBackTo2h = (result: typeof example) =>
@@ -240,12 +253,14 @@ describe('config/flows.example.yaml', () => {
 
   it('states beside each default the value it sets, but for maxRuntime, which it sets to auto', async () => {
     const lines = (await readFile(EXAMPLE, 'utf8')).split('\n');
-    const keys = [...Object.keys(BUILT_IN_DEFAULTS), 'scheduleRefresh'].join('|');
+    // notifySource is no key of the file: it says where a flow's notify came from.
+    const written = [...Object.keys(BUILT_IN_DEFAULTS).filter((key) => key !== 'notifySource'), 'scheduleRefresh'];
+    const keys = written.join('|');
     const settings = lines.flatMap((line, index) => {
       const match = new RegExp(`^ {2}(${keys}): (.+)$`).exec(line);
       return match === null ? [] : [{ key: match[1], value: match[2], comment: lines[index - 1] ?? '' }];
     });
-    expect(settings.map((setting) => setting.key).sort()).toEqual([...Object.keys(BUILT_IN_DEFAULTS), 'scheduleRefresh'].sort());
+    expect(settings.map((setting) => setting.key).sort()).toEqual(written.sort());
     for (const { key, value, comment } of settings) expect(comment).toContain(`Default: ${key === 'maxRuntime' ? '2h' : value}`);
     expect(settings.find((setting) => setting.key === 'maxRuntime')?.value).toBe('auto');
   });

@@ -17,6 +17,9 @@ const FLOW_KEYS = [
   'scheduleTimezone',
   'missedAfter',
   'partialTolerance',
+  'labels',
+  'repeatEvery',
+  'alertAfter',
 ];
 
 describe('nearestKey', () => {
