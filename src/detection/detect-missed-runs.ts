@@ -1,5 +1,7 @@
-import type { Alert, AlertAttempt } from '../alerts/alert.ts';
-import { describeSchedule, findMissedRuns } from './expected-runs.ts';
+import type { Alert, AlertAttempt, MissedRuns } from '../alerts/alert.ts';
+import type { MaintenanceWindow } from '../maintenance/maintenance-types.ts';
+import { pausedMs } from '../maintenance/maintenance-windows.ts';
+import { describeSchedule, findMissedRuns, type MissedSlots } from './expected-runs.ts';
 import type { FlowState, LastRun, MissedIncident } from './flow-state.ts';
 import type { Schedule } from './schedule.ts';
 
@@ -14,6 +16,8 @@ export interface MissedRunInput {
   /** Undefined: no expectation (a manual flow, `schedule: none`, a schedule not known yet, `missed` not detected). */
   schedule: Schedule | undefined;
   missedAfter: number | undefined;
+  /** The flow's maintenance windows: time inside them does not run the grace clock. */
+  maintenance?: readonly MaintenanceWindow[];
   sendOnResolved: boolean;
   /** The state before this check, and the latest run after reading this check's answer. */
   state: Pick<FlowState, 'missed' | 'watchingSince'>;
@@ -49,25 +53,34 @@ export function detectMissedRuns(input: MissedRunInput): { alerts: Alert[]; miss
   // A run that ended after its next slot still counts as that slot's: Portable does not start a flow while it runs.
   const since = lastRun === null ? input.state.watchingSince : Math.max(lastRun.createdAt, lastRun.completedAt ?? lastRun.createdAt);
   if (since === null) return { alerts: [], missed: null };
-  const gap = findMissedRuns(schedule, { since, now, ...(input.missedAfter === undefined ? {} : { missedAfter: input.missedAfter }) });
+  const gap = findGap(schedule, since, now, input.missedAfter, input.maintenance ?? []);
   if (gap === undefined) return { alerts: [], missed: null };
   const lastRunAt = lastRun?.createdAt ?? null;
-  const alert: Alert = {
-    key: missedKey(flow.id, gap.expectedAt),
-    kind: 'missed',
-    flow,
-    missed: {
-      lastRunAt,
-      since,
-      expectedAt: gap.expectedAt,
-      slots: gap.slots,
-      ...(gap.slotsCapped ? { slotsCapped: true } : {}),
-      graceMs: gap.graceMs,
-      schedule: describeSchedule(schedule),
-    },
-    detectedAt: now,
+  const facts: MissedRuns = {
+    lastRunAt,
+    since,
+    expectedAt: gap.expectedAt,
+    slots: gap.slots,
+    ...(gap.slotsCapped ? { slotsCapped: true } : {}),
+    graceMs: gap.graceMs,
+    schedule: describeSchedule(schedule),
   };
-  return { alerts: [alert], missed: { expectedAt: gap.expectedAt, lastRunAt, since: now } };
+  const alert: Alert = { key: missedKey(flow.id, gap.expectedAt), kind: 'missed', flow, missed: facts, detectedAt: now };
+  return { alerts: [alert], missed: { expectedAt: gap.expectedAt, lastRunAt, since: now, facts } };
+}
+
+/**
+ * The gap, with time inside maintenance windows taken off the grace clock: a slot expected at E is missed once
+ * (now - E) - pausedMs(E, now) reaches the grace, which is findMissedRuns asked at now - pausedMs(E, now). Slots
+ * are counted up to that same moment, as if the clock had stood still in the windows. Windows only ever delay
+ * the answer, so a flow whose run is not overdue even without them (and a flow without windows) costs no more.
+ */
+function findGap(schedule: Schedule, since: number, now: number, missedAfter: number | undefined, windows: readonly MaintenanceWindow[]): MissedSlots | undefined {
+  const grace = missedAfter === undefined ? {} : { missedAfter };
+  const gap = findMissedRuns(schedule, { since, now, ...grace });
+  if (gap === undefined || windows.length === 0) return gap;
+  const paused = pausedMs(windows, gap.expectedAt, now);
+  return paused === 0 ? gap : findMissedRuns(schedule, { since, now: now - paused, ...grace });
 }
 
 function missedKey(flowId: number, expectedAt: number): string {

@@ -1,8 +1,10 @@
-import { DETECT_KINDS, type Alert, type AlertAttempt, type DetectKind } from '../alerts/alert.ts';
+import { DETECT_KINDS, type Alert, type AlertAttempt, type DetectKind, type RuntimeLimit } from '../alerts/alert.ts';
+import type { MaintenanceWindow } from '../maintenance/maintenance-types.ts';
+import { pausedMs } from '../maintenance/maintenance-windows.ts';
 import { isFinished, type RunAttempt } from '../portable/run-attempt.ts';
 import { detectMissedRuns } from './detect-missed-runs.ts';
 import { judgeSuccess, type QualityIncidents } from './detect-quality.ts';
-import type { FlowState, KnownAttempt, LastFailure, LastRun, RunIncident } from './flow-state.ts';
+import { incidentFailures, type FlowState, type KnownAttempt, type LastFailure, type LastRun, type RunIncident } from './flow-state.ts';
 import { runtimeLimit } from './learned-runtime.ts';
 import { recordSuccess } from './run-history.ts';
 import type { Schedule } from './schedule.ts';
@@ -28,12 +30,18 @@ export interface DetectionSettings {
   partialTolerance?: number;
   /** Grace after an expected run's time; default 10% of the period, at least 2m, at most 1h. */
   missedAfter?: number;
+  /** A failure alerts only once this many attempts in a row have failed (for flaky flows). Default 1. */
+  alertAfter?: number;
+  /** The maintenance windows of this flow (already chosen for it): time inside them runs no stalled or missed clock. */
+  maintenance?: readonly MaintenanceWindow[];
 }
 
 export interface FlowIdentity {
   id: number;
   name: string;
   url?: string;
+  /** The flow's labels from the config, carried into its alerts for routes, silences and windows to match. */
+  labels?: Record<string, string>;
 }
 
 export const DEFAULT_AUTO_FALLBACK_MS = 2 * 3_600_000;
@@ -115,6 +123,9 @@ export function detectRunEvents(input: {
   let history = state.history;
   let quality: QualityIncidents = { partial: state.partial, volume: state.volume };
   let lastRun = state.lastRun;
+  let failuresInARow = state.failuresInARow;
+  const alertAfter = settings.alertAfter ?? 1;
+  const windows = settings.maintenance ?? [];
   const qualityRules = {
     partial: detect.has('partial'),
     volume: detect.has('volume'),
@@ -146,10 +157,21 @@ export function detectRunEvents(input: {
     let stalledAlerted = previous?.stalledAlerted ?? false;
     const judged = { ...attempt, createdAt };
     lastRun = laterRun(lastRun, judged);
+    // Each attempt counts once, when first seen finished; a first check counts the whole history it read, so a flow
+    // already failing in a row when watching begins has those failures counted.
+    if (finished && (firstCheck || (previous === undefined ? !pastHistory : !isFinished(previous)))) {
+      if (attempt.state === 'succeeded') failuresInARow = 0;
+      if (attempt.state === 'failed') {
+        failuresInARow += 1;
+        if (incident !== null) incident = { ...incident, failures: incidentFailures(incident) + 1 };
+      }
+    }
 
     if (!alreadyFinished && attempt.state === 'failed') {
-      if (detect.has('failed')) {
-        alerts.push(runAlert('failed', flow, judged, now));
+      // Below alertAfter a failure is quiet (still recorded as lastFailure); once an alerted failure has opened the
+      // incident, every further failure alerts, even one a late success of an older run left alone in a row.
+      if (detect.has('failed') && (failuresInARow >= alertAfter || incident?.kind === 'failed')) {
+        alerts.push({ ...runAlert('failed', flow, judged, now), ...(alertAfter > 1 ? { failuresInARow } : {}) });
         incident = openIncident(incident, 'failed', judged, now);
       }
     } else if (!alreadyFinished && attempt.state === 'unrecognised') {
@@ -165,9 +187,12 @@ export function detectRunEvents(input: {
       // Learned from the successes that came before it (on a first check, those of this very answer).
       const limit = runtimeLimit(settings.maxRuntime, history.durations, settings.autoFallback ?? DEFAULT_AUTO_FALLBACK_MS);
       // Unknown states count as unfinished: an attempt whose state we cannot read must still not hang unseen.
-      if (now - createdAt > limit.limitMs) {
-        alerts.push({ ...runAlert('stalled', flow, judged, now), maxRuntimeMs: limit.limitMs, runtime: limit });
-        incident = openIncident(incident, 'stalled', judged, now);
+      // Windows only ever lengthen the limit, so a run within it costs no cron work.
+      const paused = now - createdAt > limit.limitMs && windows.length > 0 ? pausedMs(windows, createdAt, now) : 0;
+      if (now - createdAt - paused > limit.limitMs) {
+        const runtime = paused > 0 ? { ...limit, pausedMs: paused } : limit;
+        alerts.push({ ...runAlert('stalled', flow, judged, now), maxRuntimeMs: limit.limitMs, runtime });
+        incident = openIncident(incident, 'stalled', judged, now, runtime);
         stalledAlerted = true;
       }
     }
@@ -206,6 +231,7 @@ export function detectRunEvents(input: {
     flow,
     schedule: detect.has('missed') ? input.schedule : undefined,
     missedAfter: settings.missedAfter,
+    maintenance: windows,
     sendOnResolved: settings.sendOnResolved,
     state: { missed: state.missed, watchingSince },
     lastRun,
@@ -236,6 +262,7 @@ export function detectRunEvents(input: {
       missed: missed.missed,
       partial: quality.partial,
       volume: quality.volume,
+      failuresInARow,
     },
   };
 }
@@ -272,11 +299,26 @@ function laterFailure(current: LastFailure | null, attempt: RunAttempt): LastFai
   return current;
 }
 
-/** The first failure of an incident is what a recovery refers to; later ones do not move it. */
-function openIncident(current: RunIncident | null, kind: RunIncident['kind'], attempt: RunAttempt, now: number): RunIncident {
+/**
+ * The first failure of an incident is what a recovery refers to; later ones do not move it. What reminders repeat
+ * of the opening attempt is kept with it, the first error cut short: state is read and written at every check.
+ */
+function openIncident(current: RunIncident | null, kind: RunIncident['kind'], attempt: RunAttempt, now: number, runtime?: RuntimeLimit): RunIncident {
   if (current !== null) return current;
-  return { kind, attemptId: attempt.id, attemptCreatedAt: attempt.createdAt, since: attempt.completedAt ?? now };
+  const firstError = attempt.errors[0]?.slice(0, FIRST_ERROR_MAX_LENGTH);
+  return {
+    kind,
+    attemptId: attempt.id,
+    attemptCreatedAt: attempt.createdAt,
+    since: attempt.completedAt ?? now,
+    ...(kind === 'failed' ? { failures: 1 } : {}),
+    trigger: attempt.trigger,
+    ...(firstError === undefined ? {} : { firstError }),
+    ...(runtime === undefined ? {} : { runtime }),
+  };
 }
+
+const FIRST_ERROR_MAX_LENGTH = 1000;
 
 function runAlert(kind: 'failed' | 'stalled' | 'unknown-outcome', flow: FlowIdentity, attempt: RunAttempt, now: number): Alert {
   return { key: `f${flow.id}-a${attempt.id}-${kind}`, kind, flow, attempt: alertAttempt(attempt, now), detectedAt: now };

@@ -1,5 +1,5 @@
-import type { MonitorProblem } from '../alerts/alert.ts';
-import type { RunState } from '../portable/run-attempt.ts';
+import type { MissedRuns, MonitorProblem, RuntimeLimit } from '../alerts/alert.ts';
+import type { RunState, RunTrigger } from '../portable/run-attempt.ts';
 import { emptyHistory, type RunHistory } from './run-history.ts';
 
 /**
@@ -53,6 +53,22 @@ export interface FlowState {
   /** Open data-quality incidents, each ended by the next SUCCEEDED attempt that does not repeat it. */
   partial: QualityIncident | null;
   volume: QualityIncident | null;
+  /**
+   * FAILED attempts in a row, oldest first, up to the latest one seen; a SUCCEEDED attempt sets it back to 0. A
+   * failure alerts only once this reaches `alertAfter`.
+   */
+  failuresInARow: number;
+  /** Reminders (`repeatEvery`) of each open incident, by the alert key that opened it. */
+  reminders: Record<string, ReminderRecord>;
+}
+
+export interface ReminderRecord {
+  /** When detection first saw the incident open: the first reminder is due an interval later. */
+  openedAt: number;
+  /** Reminders sent so far; the next one is numbered sent + 1. */
+  sent: number;
+  /** When the incident was last announced (opened or reminded of). */
+  lastAt: number;
 }
 
 export interface LastRun {
@@ -69,6 +85,8 @@ export interface MissedIncident {
   lastRunAt: number | null;
   /** When it was detected. */
   since: number;
+  /** What the missed alert said, so a reminder can say it again (absent in a state written by an older version). */
+  facts?: MissedRuns;
 }
 
 export interface QualityIncident {
@@ -90,6 +108,16 @@ export interface RunIncident {
   attemptId: number;
   attemptCreatedAt: number;
   since: number;
+  /**
+   * FAILED attempts since the incident opened, including the one that opened it: what a reminder counts. Absent for
+   * a stalled incident until one of its attempts fails (and in a state written by an older version).
+   */
+  failures?: number;
+  /** Facts of the attempt that opened it, kept for reminders: how it was started, its first error. */
+  trigger?: RunTrigger;
+  firstError?: string;
+  /** For a stalled incident: the limit its run went past. */
+  runtime?: RuntimeLimit;
 }
 
 export interface LastFailure {
@@ -128,5 +156,12 @@ export function initialFlowState(): FlowState {
     missed: null,
     partial: null,
     volume: null,
+    failuresInARow: 0,
+    reminders: {},
   };
+}
+
+/** FAILED attempts since a run incident opened; one written by an older version counted only the failure that opened it. */
+export function incidentFailures(incident: RunIncident): number {
+  return incident.failures ?? (incident.kind === 'failed' ? 1 : 0);
 }

@@ -229,13 +229,29 @@ describe('detectRunEvents over time', () => {
 
   it('a recovery says which incident it ends: its kind, first attempt and since when', () => {
     const stalled = detectRunEvents({ flow, settings, attempts: [attempt(1, 'running', 3 * HOUR)], state: initialFlowState(), now: NOW, checkpoint: NOW });
-    expect(stalled.state.incident).toEqual({ kind: 'stalled', attemptId: 1, attemptCreatedAt: NOW - 3 * HOUR, since: NOW });
+    // What reminders repeat of the opening attempt is kept with the incident.
+    expect(stalled.state.incident).toEqual({
+      kind: 'stalled',
+      attemptId: 1,
+      attemptCreatedAt: NOW - 3 * HOUR,
+      since: NOW,
+      trigger: 'scheduled',
+      runtime: { limitMs: 2 * HOUR, source: 'fixed' },
+    });
     const fine = detectRunEvents({ flow, settings, attempts: [attempt(2, 'succeeded', -MIN)], state: stalled.state, now: NOW + 5 * MIN, checkpoint: NOW + 5 * MIN });
     expect(fine.alerts).toHaveLength(1);
     expect(fine.alerts[0]).toMatchObject({ kind: 'recovered', resolves: { kind: 'stalled', attemptId: 1, since: NOW }, attempt: { id: 2 } });
     // A failure's incident runs from when the failed attempt completed.
     const failed = detectRunEvents({ flow, settings, attempts: [attempt(3, 'failed', HOUR)], state: initialFlowState(), now: NOW, checkpoint: NOW });
-    expect(failed.state.incident).toEqual({ kind: 'failed', attemptId: 3, attemptCreatedAt: NOW - HOUR, since: NOW - HOUR + 5 * MIN });
+    expect(failed.state.incident).toEqual({
+      kind: 'failed',
+      attemptId: 3,
+      attemptCreatedAt: NOW - HOUR,
+      since: NOW - HOUR + 5 * MIN,
+      failures: 1,
+      trigger: 'scheduled',
+      firstError: 'error of 3',
+    });
   });
 
   it('a stalled run that finally succeeds is a recovery', () => {
