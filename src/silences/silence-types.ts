@@ -11,7 +11,7 @@ export interface Silence {
   id: string;
   flow?: number;
   labels?: LabelSet;
-  /** A glob on the flow's name (`*` any text, `?` one character), case-insensitive. */
+  /** A glob on the flow's name (`*` any text, `\` escapes it), case-insensitive. */
   name?: string;
   kinds?: readonly RouteKind[];
   startsAt: number;
