@@ -1,6 +1,7 @@
-import { ALERT_TITLES, isAboutFlow, type Alert, type AlertAttempt, type IncidentKind, type MonitorProblem } from '../alerts/alert.ts';
+import { isAboutFlow, type Alert, type AlertAttempt, type IncidentKind, type MonitorProblem } from '../alerts/alert.ts';
 import type { ResourceCounts } from '../portable/run-attempt.ts';
 import { formatCount, formatDuration, formatTime } from './format-text.ts';
+import { alertTitle, incidentFacts } from './incident-facts.ts';
 import { missedFacts, missedSentence } from './missed-run-facts.ts';
 import { partialFacts, partialSentence, volumeSentence } from './resource-findings.ts';
 import { runtimeFacts, stalledSentence } from './runtime-facts.ts';
@@ -29,7 +30,7 @@ const MONITOR_PROBLEMS: Record<MonitorProblem, string> = {
 };
 
 /** Problems announced once, as a notice with its own words, rather than as an incident that later recovers. */
-const NOTICES: ReadonlySet<MonitorProblem> = new Set(['lost-track', 'state-lost']);
+export const NOTICES: ReadonlySet<MonitorProblem> = new Set(['lost-track', 'state-lost']);
 
 /**
  * What an account-wide alert (a rejected token) is titled. One Portable account per installation today; with
@@ -44,9 +45,9 @@ export function alertSubject(alert: Alert): string {
   return alert.flow.name;
 }
 
-/** `FAILED: Events to Snowflake`; `MONITOR ERROR: Portable account`. */
+/** `FAILED: Events to Snowflake`; `MONITOR ERROR: Portable account`; a reminder's `STILL FAILING: Events to Snowflake`. */
 export function alertHeadline(alert: Alert): string {
-  return `${ALERT_TITLES[alert.kind]}: ${alertSubject(alert)}`;
+  return `${alertTitle(alert)}: ${alertSubject(alert)}`;
 }
 
 /** ` (flow 689422)` after the headline of an alert about a flow; empty for any other. */
@@ -54,7 +55,7 @@ export function flowIdNote(alert: Alert): string {
   return isAboutFlow(alert) ? ` (flow ${alert.flow.id})` : '';
 }
 
-/** One line that stands on its own, for notification previews and the console's first line. */
+/** One line that stands on its own, for notification previews and the console's first line: `[critical] FAILED: …`. */
 export function alertSummary(alert: Alert): string {
   const attempt = alert.attempt ? ` — attempt ${alert.attempt.id}` : '';
   const test = alert.kind === 'test' ? ' — a test alert, nothing is wrong' : '';
@@ -105,6 +106,7 @@ export function monitorDetails(alert: Alert): string | undefined {
 /** The label/value pairs shown for an alert: only those that are known for it, most important first. */
 export function alertFacts(alert: Alert): AlertFact[] {
   const facts: AlertFact[] = isAboutFlow(alert) ? [{ label: 'Flow', value: `${alert.flow.name} (${alert.flow.id})` }] : [];
+  facts.push(...incidentFacts(alert));
   if (alert.attempt) facts.push(...attemptFacts(alert.attempt));
   facts.push(...runtimeFacts(alert), ...missedFacts(alert.missed), ...partialFacts(alert));
   if (alert.resolves) facts.push({ label: 'Resolves', value: describeResolved(alert.resolves) });
@@ -114,7 +116,7 @@ export function alertFacts(alert: Alert): AlertFact[] {
 }
 
 /** What a recovery says came right: a run after a gap, a full load, the usual volume, or a success. */
-const RECOVERED_FROM: Record<IncidentKind, string> = {
+export const RECOVERED_FROM: Record<IncidentKind, string> = {
   failed: 'succeeded again',
   stalled: 'succeeded again',
   missed: 'ran again',
@@ -166,7 +168,8 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function describeProblem(problem: MonitorProblem | undefined): string {
+/** `Portable does not know this flow (404)`. */
+export function describeProblem(problem: MonitorProblem | undefined): string {
   return problem === undefined ? 'unknown problem' : MONITOR_PROBLEMS[problem];
 }
 

@@ -1,8 +1,9 @@
 import nodemailer from 'nodemailer';
 import type { Alert } from '../../alerts/alert.ts';
+import type { Digest } from '../../digests/digest-types.ts';
 import { interruptedSendError, NotifierError, sendDeadline, type Notifier, type SendOptions } from '../notifier.ts';
 import { classifySmtpError, partialRejectionError, type SmtpErrorContext } from './classify-smtp-error.ts';
-import { headerValue, renderEmail } from './render-email.ts';
+import { headerValue, renderDigestEmail, renderEmail, type RenderedEmail } from './render-email.ts';
 
 /** Shared by every email notifier: the server and the sender. */
 export interface EmailSettings {
@@ -27,7 +28,7 @@ export const DEFAULT_EMAIL_TIMEOUT_MS = 60_000;
  */
 const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 } as const;
 
-/** Sends alerts as plain-text email through one pooled SMTP transport per notifier. */
+/** Sends alerts, and storms' digests, as plain-text email through one pooled SMTP transport per notifier. */
 export function createEmailNotifier(options: EmailNotifierOptions): Notifier {
   const { name } = options;
   const timeoutMs = options.timeoutMs ?? DEFAULT_EMAIL_TIMEOUT_MS;
@@ -43,21 +44,28 @@ export function createEmailNotifier(options: EmailNotifierOptions): Notifier {
   // logger stays off: nodemailer's debug log would include the AUTH exchange
   const transport = nodemailer.createTransport({ url: options.smtpUrl, pool: true, logger: false, ...SMTP_TIMEOUTS });
 
+  /** One alert or one digest: the same deadline, error classification and check of refused recipients. */
+  async function deliver({ subject, text }: RenderedEmail, sendOptions: SendOptions): Promise<void> {
+    const deadline = sendDeadline(timeoutMs, sendOptions.signal);
+    let info: { accepted?: string[] | undefined; rejected?: string[] | undefined };
+    try {
+      info = await transport.sendMail({ from, to, subject, text, signal: deadline.signal });
+    } catch (error) {
+      const interrupted = interruptedSendError(deadline, `sending email for notifier "${name}"`, timeoutMs);
+      throw interrupted ?? classifySmtpError(error, errorContext);
+    }
+    const rejected = info.rejected ?? [];
+    if (rejected.length > 0) throw partialRejectionError(name, info.accepted ?? [], rejected);
+  }
+
   return {
     name,
     type: 'email',
     async send(alert: Alert, sendOptions: SendOptions = {}): Promise<void> {
-      const deadline = sendDeadline(timeoutMs, sendOptions.signal);
-      const { subject, text } = renderEmail(alert);
-      let info: { accepted?: string[] | undefined; rejected?: string[] | undefined };
-      try {
-        info = await transport.sendMail({ from, to, subject, text, signal: deadline.signal });
-      } catch (error) {
-        const interrupted = interruptedSendError(deadline, `sending email for notifier "${name}"`, timeoutMs);
-        throw interrupted ?? classifySmtpError(error, errorContext);
-      }
-      const rejected = info.rejected ?? [];
-      if (rejected.length > 0) throw partialRejectionError(name, info.accepted ?? [], rejected);
+      await deliver(renderEmail(alert), sendOptions);
+    },
+    async sendDigest(digest: Digest, sendOptions: SendOptions = {}): Promise<void> {
+      await deliver(renderDigestEmail(digest), sendOptions);
     },
     close(): Promise<void> {
       // Idle pooled connections close at once; one that is delivering finishes first.

@@ -1,4 +1,4 @@
-import type { Alert } from '../../alerts/alert.ts';
+import type { Alert, Severity } from '../../alerts/alert.ts';
 import { alertFacts, alertHeadline, alertSentence, alertSummary, describeResource, flowLink, monitorDetails, type AlertFact } from '../alert-facts.ts';
 import { cleanText, oneLine } from '../format-text.ts';
 import { resourceFindings, type ResourceFinding } from '../resource-findings.ts';
@@ -42,7 +42,9 @@ export const SLACK_LIMITS = {
 /** Errors (and resources) beyond this many sections are counted, not shown: the full list is one click away in Portable. */
 const MAX_PACKED_SECTIONS = 4;
 const MAX_RESOURCE_LINE_CHARS = 300;
-const MAX_FALLBACK_CHARS = 1000;
+export const MAX_FALLBACK_CHARS = 1000;
+/** Before the header, so a channel can be scanned by colour; the word is in the fallback text and the facts. */
+export const SEVERITY_MARKS: Record<Severity, string> = { critical: '🔴', warning: '🟠', info: '🔵' };
 /**
  * A resource of a partial load shows this many of its errors, each cut to this length, so that one resource with
  * its errors always fits a section: 2 + 300 + 3 × (1 + 800) + a count of the rest stays well under 3,000.
@@ -62,6 +64,7 @@ const MAX_PACKED_ITEMS = 2_000;
  */
 export function renderSlackMessage(alert: Alert, options: SlackRenderOptions = {}): SlackMessage {
   const mention = options.mention ? `${options.mention} ` : '';
+  // The headline stays what filters and people already match on; the severity is one of the facts.
   const headline = cutEscaped(escapeSlack(oneLine(alertHeadline(alert))), SLACK_LIMITS.headerChars);
   const blocks: SlackBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: headline } },
@@ -180,9 +183,14 @@ function detailSections(alert: Alert): SlackBlock[] {
 function linkContext(alert: Alert): SlackBlock[] {
   const link = flowLink(alert);
   if (link === undefined) return [];
+  return [{ type: 'context', elements: [mrkdwn(slackLink(link, 'Open in Portable'))] }];
+}
+
+/** `<url|label>` for a URL flowLink accepted; `label` must already be escaped. */
+export function slackLink(link: string, label: string): string {
   // `|` would end the URL part of Slack's <url|label> syntax
   const url = escapeSlack(link.replace(/\|/g, '%7C'));
-  return [{ type: 'context', elements: [mrkdwn(`<${url}|Open in Portable>`)] }];
+  return `<${url}|${label}>`;
 }
 
 /**
@@ -195,6 +203,6 @@ function codeBlock(text: string, max: number): string {
   return `\`\`\`${cutEscaped(body, max - 6)}\`\`\``;
 }
 
-function mrkdwn(text: string): SlackText {
+export function mrkdwn(text: string): SlackText {
   return { type: 'mrkdwn', text, verbatim: true };
 }

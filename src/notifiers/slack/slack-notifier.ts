@@ -1,8 +1,10 @@
 import { IncomingWebhook, type FetchFunction } from '@slack/webhook';
 import type { Alert } from '../../alerts/alert.ts';
+import type { Digest } from '../../digests/digest-types.ts';
 import { interruptedSendError, NotifierError, sendDeadline, type Notifier, type SendOptions } from '../notifier.ts';
 import { classifySlackError } from './classify-slack-error.ts';
-import { renderSlackMessage } from './render-slack-message.ts';
+import { renderSlackDigest } from './render-slack-digest.ts';
+import { renderSlackMessage, type SlackMessage, type SlackRenderOptions } from './render-slack-message.ts';
 
 export interface SlackNotifierOptions {
   name: string;
@@ -20,9 +22,9 @@ export interface SlackNotifierOptions {
 export const DEFAULT_SLACK_TIMEOUT_MS = 10_000;
 
 /**
- * Posts alerts to a Slack incoming webhook. IncomingWebhook does the posting and reports Slack's answer; our
- * fetch wrapper adds what it lacks: the caller's abort signal, a deadline that also covers reading the
- * answer, and the Retry-After header, which the library's errors do not carry.
+ * Posts alerts, and storms' digests, to a Slack incoming webhook. IncomingWebhook does the posting and reports
+ * Slack's answer; our fetch wrapper adds what it lacks: the caller's abort signal, a deadline that also covers
+ * reading the answer, and the Retry-After header, which the library's errors do not carry.
  */
 export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
   const { name, webhookUrl, mention } = options;
@@ -31,27 +33,37 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
   const now = options.now ?? Date.now;
   assertWebhookUrl(name, webhookUrl);
 
+  const renderOptions: SlackRenderOptions = mention === undefined ? {} : { mention };
+
+  /** One alert or one digest: the same deadline, Retry-After and error classification for both. */
+  async function post(message: SlackMessage, sendOptions: SendOptions): Promise<void> {
+    const deadline = sendDeadline(timeoutMs, sendOptions.signal);
+    let retryAfter: string | null = null;
+    // A webhook per send, so the signal and the recorded header belong to this send alone.
+    const slackFetch: FetchFunction = async (url, init) => {
+      const response = await fetchImpl(url, { ...init, signal: deadline.signal });
+      retryAfter = response.headers.get('retry-after');
+      return response;
+    };
+    const webhook = new IncomingWebhook(webhookUrl, { fetch: slackFetch });
+    try {
+      await webhook.send(message);
+    } catch (error) {
+      throw (
+        interruptedSendError(deadline, `sending to the Slack webhook for notifier "${name}"`, timeoutMs) ??
+        classifySlackError(error, { notifierName: name, retryAfterMs: parseRetryAfter(retryAfter, now()) })
+      );
+    }
+  }
+
   return {
     name,
     type: 'slack',
     async send(alert: Alert, sendOptions: SendOptions = {}): Promise<void> {
-      const deadline = sendDeadline(timeoutMs, sendOptions.signal);
-      let retryAfter: string | null = null;
-      // A webhook per send, so the signal and the recorded header belong to this send alone.
-      const slackFetch: FetchFunction = async (url, init) => {
-        const response = await fetchImpl(url, { ...init, signal: deadline.signal });
-        retryAfter = response.headers.get('retry-after');
-        return response;
-      };
-      const webhook = new IncomingWebhook(webhookUrl, { fetch: slackFetch });
-      try {
-        await webhook.send(renderSlackMessage(alert, mention === undefined ? {} : { mention }));
-      } catch (error) {
-        throw (
-          interruptedSendError(deadline, `sending to the Slack webhook for notifier "${name}"`, timeoutMs) ??
-          classifySlackError(error, { notifierName: name, retryAfterMs: parseRetryAfter(retryAfter, now()) })
-        );
-      }
+      await post(renderSlackMessage(alert, renderOptions), sendOptions);
+    },
+    async sendDigest(digest: Digest, sendOptions: SendOptions = {}): Promise<void> {
+      await post(renderSlackDigest(digest, renderOptions), sendOptions);
     },
     close(): Promise<void> {
       return Promise.resolve();
