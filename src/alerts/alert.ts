@@ -66,6 +66,8 @@ export interface RuntimeLimit {
   usualHighMs?: number;
   p95Ms?: number;
   medianMs?: number;
+  /** Time the run spent inside maintenance windows, not counted against the limit; absent when none. */
+  pausedMs?: number;
 }
 
 /** For a missed alert: the gap, from the latest run to now. */

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
-import type { Alert, MonitorProblem } from '../alerts/alert.ts';
+import { DEFAULT_SEVERITY, routeKindOf, type Alert, type MonitorProblem } from '../alerts/alert.ts';
 import { detectMonitorEvents, type CheckResult } from '../detection/detect-monitor-events.ts';
 import { detectRunEvents, fetchWindowStart, type DetectionSettings } from '../detection/detect-run-events.ts';
+import { detectReminders } from '../detection/detect-reminders.ts';
 import { resolveSchedule } from '../detection/expected-runs.ts';
 import type { FlowState } from '../detection/flow-state.ts';
 import type { PortableSchedule, ScheduleSetting } from '../detection/schedule.ts';
+import type { FlowRouting } from '../routing/route-types.ts';
 import type { Anomaly } from '../portable/anomaly.ts';
 import { MAX_PAGE_SIZE } from '../portable/list-run-attempts.ts';
 import { PortableApiError } from '../portable/portable-error.ts';
@@ -24,7 +26,8 @@ export interface CheckClient {
 
 /** Where alerts go: durable once the promise resolves (the notification queue). */
 export interface AlertSink {
-  enqueue(alerts: ReadonlyArray<{ alert: Alert; notifiers: readonly string[] }>): Promise<void>;
+  /** `jobSuffix` makes another job of an alert already queued once (one released from a silence). */
+  enqueue(alerts: ReadonlyArray<{ alert: Alert; notifiers: readonly string[]; jobSuffix?: string }>): Promise<void>;
 }
 
 export interface CheckDependencies {
@@ -49,7 +52,13 @@ export interface CheckTarget extends DetectionSettings {
   /** Where Portable's cron and the flow's own are read; default UTC. */
   scheduleTimezone?: string | undefined;
   name?: string | undefined;
+  /** Where each kind of alert goes (routes and the flow's notify), with its severity; absent: `notify`, by kind. */
+  routing?: FlowRouting | undefined;
   notify: readonly string[];
+  /** The flow's labels, carried by its alerts (silences and maintenance windows match on them). */
+  labels?: Readonly<Record<string, string>> | undefined;
+  /** A reminder per interval while an incident stays open; null or absent: none. */
+  repeatEvery?: number | null | undefined;
   url?: string | undefined;
   /** Who hears about account-wide problems (a rejected token): every notifier any flow uses. */
   accountNotifiers: readonly string[];
@@ -150,7 +159,7 @@ async function checkLocked(deps: CheckDependencies, target: CheckTarget, run: Ch
   // The checkpoint is taken before the first request: whatever Portable creates while this check runs (however long
   // its pages and retries take) lies inside the next check's window.
   const checkpoint = clock.toPortable(deps.now());
-  const flow = { id: target.id, name: target.name ?? String(target.id), ...(target.url === undefined ? {} : { url: target.url }) };
+  const flow = flowIdentity(target, target.name ?? String(target.id));
 
   let fetched: Awaited<ReturnType<CheckClient['listRunAttempts']>>;
   try {
@@ -167,8 +176,9 @@ async function checkLocked(deps: CheckDependencies, target: CheckTarget, run: Ch
   const schedule = resolveSchedule(target.schedule, run.portableSchedule, target.scheduleTimezone ?? 'UTC');
   const runs = detectRunEvents({ flow, settings: target, attempts: fetched.attempts, state, now: clock.toPortable(now), checkpoint, schedule });
   const monitor = detectMonitorEvents({ subject: flowSubject(flow), tracker: runs.state, result: { ok: true }, now });
-  let next: FlowState = { ...monitor.tracker, lastCheck: { at: now, outcome: 'ok' }, lastSuccessAt: now };
-  let alerts = [...runs.alerts, ...monitor.alerts];
+  const reminded = detectReminders({ flow, state: monitor.tracker, repeatEvery: target.repeatEvery ?? null, now });
+  let next: FlowState = { ...monitor.tracker, reminders: reminded.reminders, lastCheck: { at: now, outcome: 'ok' }, lastSuccessAt: now };
+  let alerts = [...runs.alerts, ...monitor.alerts, ...reminded.alerts];
   if (alerts.length > 0) {
     next = { ...next, displayName: await displayName(deps, target, state, signal), lastCheck: { at: now, outcome: 'alerted' } };
     const name = target.name ?? next.displayName ?? String(target.id);
@@ -194,14 +204,16 @@ function reportAnomalies(deps: CheckDependencies, state: FlowState, anomalies: r
 async function failedCheck(deps: CheckDependencies, target: CheckTarget, run: CheckRun, result: Extract<CheckResult, { ok: false }>): Promise<CheckReport> {
   const { state, dryRun } = run;
   const now = deps.now();
-  const flow = { id: target.id, name: target.name ?? state.displayName ?? String(target.id), ...(target.url === undefined ? {} : { url: target.url }) };
+  const flow = flowIdentity(target, target.name ?? state.displayName ?? String(target.id));
   // A rejected token is the account's problem, alerted once for all flows, not once per flow.
   const accountWide = result.problem === 'unauthorized';
   const monitor = accountWide
     ? { alerts: [], tracker: state }
     : detectMonitorEvents({ subject: flowSubject(flow), tracker: state, result, now });
-  const next: FlowState = { ...monitor.tracker, lastCheck: { at: now, outcome: 'error' } };
-  let alerts = monitor.alerts;
+  // A flow that cannot be checked still gets its reminders: of the monitor error, and of what was open before.
+  const reminded = detectReminders({ flow, state: monitor.tracker, repeatEvery: target.repeatEvery ?? null, now });
+  const next: FlowState = { ...monitor.tracker, reminders: reminded.reminders, lastCheck: { at: now, outcome: 'error' } };
+  let alerts = [...monitor.alerts, ...reminded.alerts];
   let committed = false;
   if (!dryRun) {
     committed = await commit(deps, target, run, next, alerts);
@@ -212,7 +224,7 @@ async function failedCheck(deps: CheckDependencies, target: CheckTarget, run: Ch
 }
 
 async function commit(deps: CheckDependencies, target: CheckTarget, run: CheckRun, next: FlowState, alerts: Alert[]): Promise<boolean> {
-  if (alerts.length > 0) await deps.sink.enqueue(alerts.map((alert) => ({ alert, notifiers: target.notify })));
+  if (alerts.length > 0) await deps.sink.enqueue(routeAlerts(target, alerts));
   const committed = await deps.store.commit(target.id, run.state.version, next, deps.owner);
   run.released = true;
   if (!committed) deps.log.info('another check committed first; its result stands');
@@ -232,6 +244,25 @@ async function settleAccount(deps: CheckDependencies, target: CheckTarget, run: 
   if (alerts.length > 0) await deps.sink.enqueue(alerts.map((alert) => ({ alert, notifiers: target.accountNotifiers })));
   await deps.store.commitAccount(account.version, tracker);
   return alerts;
+}
+
+/** One delivery per destination, each alert carrying the severity its route gives it. */
+function routeAlerts(target: CheckTarget, alerts: readonly Alert[]): Array<{ alert: Alert; notifiers: string[] }> {
+  return alerts.flatMap((alert) => {
+    const kind = routeKindOf(alert);
+    if (kind === undefined) return [{ alert, notifiers: [...target.notify] }];
+    const destinations = target.routing?.[kind] ?? target.notify.map((notifier) => ({ notifier, severity: DEFAULT_SEVERITY[kind] }));
+    return destinations.map(({ notifier, severity }) => ({ alert: { ...alert, severity }, notifiers: [notifier] }));
+  });
+}
+
+function flowIdentity(target: CheckTarget, name: string): Alert['flow'] {
+  return {
+    id: target.id,
+    name,
+    ...(target.url === undefined ? {} : { url: target.url }),
+    ...(target.labels === undefined || Object.keys(target.labels).length === 0 ? {} : { labels: { ...target.labels } }),
+  };
 }
 
 function flowSubject(flow: Alert['flow']) {

@@ -2,6 +2,8 @@ import type { Command } from './command.ts';
 import { alertsCommand } from './alerts-command.ts';
 import { checkCommand } from './check-command.ts';
 import { demoCommand } from './demo-command.ts';
+import { routesCommand } from './routes-command.ts';
+import { silenceCommand } from './silence-command.ts';
 import { simulateCommand } from './simulate-command.ts';
 import { startCommand } from './start-command.ts';
 import { statusCommand } from './status-command.ts';
@@ -14,6 +16,8 @@ export const commands = {
   check: checkCommand,
   status: statusCommand,
   alerts: alertsCommand,
+  routes: routesCommand,
+  silence: silenceCommand,
   'test-alert': testAlertCommand,
   validate: validateCommand,
   demo: demoCommand,

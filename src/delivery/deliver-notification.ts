@@ -1,8 +1,12 @@
 import type { RedisConnection } from '../redis/connect-redis.ts';
 import type { Logger } from 'pino';
 import { isAboutFlow } from '../alerts/alert.ts';
+import type { DigestBook, DigestPolicy } from '../digests/digest-book.ts';
+import type { MaintenanceWindow } from '../maintenance/maintenance-types.ts';
 import type { Notifier } from '../notifiers/notifier.ts';
 import { NotifierError } from '../notifiers/notifier.ts';
+import type { Silence } from '../silences/silence-types.ts';
+import { describeHold, findHold, recordHeld } from './held-alerts.ts';
 import { notificationJobId, type NotificationJobData } from './notification-queue.ts';
 
 /**
@@ -11,7 +15,11 @@ import { notificationJobId, type NotificationJobData } from './notification-queu
  * removed, so the only way to send twice is a crash between the send and the marker.
  */
 
-export type DeliveryOutcome = 'delivered' | 'already-delivered';
+/**
+ * `held`: a silence or a maintenance window holds it (recorded; sent at the hold's end if still news). `gathered`:
+ * it joined the notifier's digest, which a flush sends.
+ */
+export type DeliveryOutcome = 'delivered' | 'already-delivered' | 'held' | 'gathered';
 
 /** How the job adapter must treat a failed delivery. */
 export type DeliveryFailure =
@@ -25,9 +33,13 @@ export interface DeliveryDependencies {
   notifier: (name: string) => Notifier | undefined;
   now: () => number;
   log: Logger;
+  /** Silences and maintenance windows; none when absent. */
+  holds?: { silences(now: number): Promise<readonly Silence[]>; windows(): readonly MaintenanceWindow[] };
+  /** Storm control; every alert is sent on its own when absent. */
+  digests?: { book: DigestBook; policy(notifier: string): DigestPolicy };
 }
 
-const DELIVERED_TTL_S = 30 * 24 * 3600;
+export const DELIVERED_TTL_S = 30 * 24 * 3600;
 
 /** Hash of the last alert delivered for a flow (kind, key, notifier, at): what `status` shows. */
 export function lastAlertKey(prefix: string, flowId: number): string {
@@ -62,6 +74,27 @@ export async function deliverNotification(
     return 'already-delivered';
   }
   const notifier = deps.notifier(name);
+  if (notifier !== undefined && deps.holds !== undefined) {
+    const at = deps.now();
+    const hold = findHold(alert, await deps.holds.silences(at), deps.holds.windows(), at);
+    if (hold !== undefined) {
+      await recordHeld(deps.redis, deps.prefix, { alert, notifier: name, heldAt: at, hold });
+      log.info({ kind: alert.kind, heldBy: describeHold(hold), until: new Date(hold.until).toISOString() }, 'alert held, not sent');
+      return 'held';
+    }
+  }
+  if (notifier !== undefined && deps.digests !== undefined && alert.kind !== 'test') {
+    const jobId = notificationJobId(alert.key, name);
+    const gate = await deps.digests.book.gate({ notifier: name, jobId, alert, markerKey: marker, policy: deps.digests.policy(name), now: deps.now() });
+    if (gate === 'already-delivered') {
+      log.info('alert already delivered; not sending again');
+      return 'already-delivered';
+    }
+    if (gate === 'gathered') {
+      log.info({ kind: alert.kind }, 'alert gathered into the next digest');
+      return 'gathered';
+    }
+  }
   if (notifier === undefined) {
     throw new DeliveryError({
       action: 'give-up',

@@ -39,7 +39,7 @@ const DAY_S = 24 * 3600;
 export function createAlertSink(queue: () => Queue<NotificationJobData>): AlertSink {
   return {
     async enqueue(items) {
-      const jobs = items.flatMap(({ alert, notifiers }) => notifiers.map((notifier) => notificationJob(alert, notifier)));
+      const jobs = items.flatMap(({ alert, notifiers, jobSuffix }) => notifiers.map((notifier) => notificationJob(alert, notifier, jobSuffix)));
       if (jobs.length === 0) return;
       try {
         await queue().addBulk(jobs);
@@ -52,12 +52,13 @@ export function createAlertSink(queue: () => Queue<NotificationJobData>): AlertS
 
 type NotificationJob = Parameters<Queue<NotificationJobData>['addBulk']>[0][number] & { data: NotificationJobData };
 
-function notificationJob(alert: Alert, notifier: string): NotificationJob {
+function notificationJob(alert: Alert, notifier: string, jobSuffix: string | undefined): NotificationJob {
+  const jobId = notificationJobId(alert.key, notifier);
   return {
     name: alert.kind,
     data: { alert, notifier },
     opts: {
-      jobId: notificationJobId(alert.key, notifier),
+      jobId: jobSuffix === undefined ? jobId : `${jobId}.${jobSuffix}`,
       attempts: DELIVERY_ATTEMPTS,
       backoff: { type: DELIVERY_BACKOFF },
       // Kept long enough that a check repeated after a crash finds the job and does not queue it again.

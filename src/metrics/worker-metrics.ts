@@ -14,7 +14,7 @@ import type { MetricsProbes } from './probe-rounds.ts';
 
 export type { MetricsProbes } from './probe-rounds.ts';
 export type CheckOutcomeLabel = 'ok' | 'alerted' | 'error' | 'skipped' | 'aborted' | 'crashed';
-export type DeliveryOutcomeLabel = 'delivered' | 'already-delivered' | 'retry' | 'wait' | 'give-up' | 'crashed';
+export type DeliveryOutcomeLabel = 'delivered' | 'already-delivered' | 'held' | 'gathered' | 'retry' | 'wait' | 'give-up' | 'crashed';
 export type ReloadResult = 'success' | 'failure';
 
 /** Scrapes within this long of the last round of Redis reads get its readings instead of reading again. */

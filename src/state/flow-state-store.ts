@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { lastAlertKey } from '../delivery/deliver-notification.ts';
 import type { RedisConnection } from '../redis/connect-redis.ts';
+import { runScript } from '../redis/run-script.ts';
 import { initialFlowState, type FlowState } from '../detection/flow-state.ts';
 import type { MonitorTracker } from '../detection/detect-monitor-events.ts';
 import type { PortableSchedule } from '../detection/schedule.ts';
@@ -220,20 +220,6 @@ function parseSchedule(raw: string | null | undefined): PortableSchedule | undef
 function parseAccountState(raw: string | null | undefined): AccountState {
   const fresh: AccountState = { version: 0, monitor: null, monitorIncidents: 0, failingSince: null };
   return { ...fresh, ...(JSON.parse(raw || '{}') as Partial<AccountState>) };
-}
-
-/**
- * EVALSHA, falling back to EVAL once when Redis does not have the script yet (after a restart or a failover):
- * the script's text crosses the wire once per server, not once per check.
- */
-async function runScript(redis: RedisConnection, script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
-  const sha = createHash('sha1').update(script).digest('hex');
-  try {
-    return await redis.evalsha(sha, keys.length, ...keys, ...args);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    return redis.eval(script, keys.length, ...keys, ...args);
-  }
 }
 
 function parseFlowState(raw: string | null | undefined): FlowState {

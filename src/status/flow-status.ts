@@ -50,6 +50,21 @@ export interface FlowStatus {
   lastAlert: { kind: AlertKind; notifier: string; at: number; key: string } | null;
   /** This flow's alerts the notifications queue has not delivered, per notifier that has any, by notifier name. */
   unsentAlerts: UnsentCount[];
+  /** Alerts a silence or a maintenance window holds (not sent; judged again when the hold ends), oldest first. */
+  held: HeldStatus[];
+  /** Alerts gathered into a notifier's next digest (a storm), per notifier that has any. */
+  inDigest: Array<{ notifier: string; alerts: number }>;
+}
+
+export interface HeldStatus {
+  kind: AlertKind;
+  key: string;
+  notifier: string;
+  heldAt: number;
+  /** `silence s-1a2b3c4d ("reason")` or `maintenance window "name"`. */
+  heldBy: string;
+  /** When the hold ends (the silence or the window), as it was when the alert was held. */
+  until: number;
 }
 
 export interface QualityStatus {

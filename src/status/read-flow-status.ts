@@ -4,10 +4,12 @@ import type { AlertKind } from '../alerts/alert.ts';
 import { lastAlertKey } from '../delivery/deliver-notification.ts';
 import { NOTIFICATION_QUEUE, type NotificationJobData } from '../delivery/notification-queue.ts';
 import { readUnsentAlerts } from '../delivery/read-unsent-alerts.ts';
+import { describeHold, readHeld } from '../delivery/held-alerts.ts';
+import { digestKeys, waitingDigestsKey } from '../digests/digest-book.ts';
 import type { FlowState, MonitorIncident, QualityIncident } from '../detection/flow-state.ts';
 import { CHECK_QUEUE, schedulerId, type CheckJobData } from '../scheduling/reconcile-schedules.ts';
 import { createFlowStateStore } from '../state/flow-state-store.ts';
-import type { FlowStatus, MonitorStatus, QualityStatus, StatusReport } from './flow-status.ts';
+import type { FlowStatus, HeldStatus, MonitorStatus, QualityStatus, StatusReport } from './flow-status.ts';
 import { groupUnsentAlerts } from './group-unsent-alerts.ts';
 
 export interface StatusTarget {
@@ -35,12 +37,14 @@ export async function readFlowStatus(input: {
   const queue = new Queue<CheckJobData>(CHECK_QUEUE, { connection: redis, prefix, skipMetasUpdate: true });
   const notifications = new Queue<NotificationJobData>(NOTIFICATION_QUEUE, { connection: redis, prefix, skipMetasUpdate: true });
   try {
-    const [states, account, lastAlerts, nextChecks, unsent] = await Promise.all([
+    const [states, account, lastAlerts, nextChecks, unsent, held, gathered] = await Promise.all([
       store.loadMany(ids),
       store.loadAccount(),
       readLastAlerts(redis, prefix, ids),
       readNextChecks(queue, ids),
       readUnsentAlerts(notifications),
+      readHeldByFlow(redis, prefix),
+      readDigestMembersByFlow(redis, prefix),
     ]);
     const { byFlow, others } = groupUnsentAlerts(unsent, ids);
     return {
@@ -64,6 +68,8 @@ export async function readFlowStatus(input: {
           lastRun: lastRun(state),
           lastAlert: lastAlerts[index] ?? null,
           unsentAlerts: byFlow.get(flow.id) ?? [],
+          held: held.get(flow.id) ?? [],
+          inDigest: [...(gathered.get(flow.id) ?? new Map<string, number>())].map(([notifier, alerts]) => ({ notifier, alerts })),
         };
       }),
     };
@@ -118,6 +124,31 @@ function parseLastAlert(hash: Record<string, string> | null): FlowStatus['lastAl
   const at = Number(hash?.at);
   if (hash?.kind === undefined || !Number.isFinite(at)) return null;
   return { kind: hash.kind as AlertKind, notifier: hash.notifier ?? '', at, key: hash.key ?? '' };
+}
+
+async function readHeldByFlow(redis: RedisConnection, prefix: string): Promise<Map<number, HeldStatus[]>> {
+  const byFlow = new Map<number, HeldStatus[]>();
+  for (const record of await readHeld(redis, prefix)) {
+    const { alert } = record;
+    const status: HeldStatus = { kind: alert.kind, key: alert.key, notifier: record.notifier, heldAt: record.heldAt, heldBy: describeHold(record.hold), until: record.hold.until };
+    byFlow.set(alert.flow.id, [...(byFlow.get(alert.flow.id) ?? []), status]);
+  }
+  return byFlow;
+}
+
+/** Members of every waiting digest, counted per flow and notifier (flow ids read from the stored alerts). */
+async function readDigestMembersByFlow(redis: RedisConnection, prefix: string): Promise<Map<number, Map<string, number>>> {
+  const byFlow = new Map<number, Map<string, number>>();
+  for (const notifier of await redis.smembers(waitingDigestsKey(prefix))) {
+    for (const json of Object.values(await redis.hgetall(digestKeys(prefix, notifier).digest))) {
+      const flowId = (JSON.parse(json) as { flow?: { id?: unknown } }).flow?.id;
+      if (typeof flowId !== 'number') continue;
+      const counts = byFlow.get(flowId) ?? new Map<string, number>();
+      counts.set(notifier, (counts.get(notifier) ?? 0) + 1);
+      byFlow.set(flowId, counts);
+    }
+  }
+  return byFlow;
 }
 
 /** The scheduler's `next` is the time its next check job is due; undefined for a flow without a scheduler. */

@@ -36,6 +36,8 @@ export function renderStatusJson(report: StatusReport): string {
           ? null
           : { kind: flow.lastAlert.kind, notifier: flow.lastAlert.notifier, at: jsonTime(flow.lastAlert.at), key: flow.lastAlert.key },
       unsentAlerts: flow.unsentAlerts.map(({ notifier, waiting, retrying, givenUp }) => ({ notifier, waiting, retrying, givenUp })),
+      held: flow.held.map((held) => ({ kind: held.kind, key: held.key, notifier: held.notifier, heldBy: held.heldBy, heldAt: jsonTime(held.heldAt), until: jsonTime(held.until) })),
+      inDigest: flow.inDigest.map(({ notifier, alerts }) => ({ notifier, alerts })),
     })),
     otherUnsentAlerts: report.otherUnsentAlerts.map(({ scope, flow, notifier, waiting, retrying, givenUp }) => ({ scope, flow, notifier, waiting, retrying, givenUp })),
   };

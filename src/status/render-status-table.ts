@@ -44,6 +44,11 @@ export function renderStatusTable(report: StatusReport, width = TABLE_WIDTH): st
     lines.push(line(rows[index] ?? []));
     if (flow.missed !== null) lines.push(truncate(`${indent}${missedText(flow.missed, report.now)}`, width));
     if (flow.unsentAlerts.length > 0) lines.push(truncate(`${indent}unsent — ${unsentText(flow.unsentAlerts)}`, width));
+    for (const held of flow.held) lines.push(truncate(`${indent}${heldText(held, report.now)}`, width));
+    if (flow.inDigest.length > 0) {
+      const counts = flow.inDigest.map((each) => `${printable(each.notifier)}: ${each.alerts}`).join('; ');
+      lines.push(truncate(`${indent}in the next digest — ${counts}`, width));
+    }
   });
   if (report.account !== null) lines.unshift(...accountLines(report.account, report.now, width), '');
   if (report.otherUnsentAlerts.length > 0) lines.push('', 'Unsent alerts about no flow above:', ...otherUnsentLines(report.otherUnsentAlerts, width));
@@ -58,6 +63,11 @@ export function renderStatusTable(report: StatusReport, width = TABLE_WIDTH): st
 function missedText(missed: NonNullable<FlowStatus['missed']>, now: number): string {
   const last = missed.lastRunAt === null ? 'no run seen since watching began' : `last run ${formatRelative(missed.lastRunAt, now)}`;
   return `missed run — ${last}, one was expected ${formatRelative(missed.expectedAt, now)}`;
+}
+
+/** `held — failed for oncall by silence s-1a2b3c4d ("migration") until in 1h 40m, held 20m ago`. */
+function heldText(held: FlowStatus['held'][number], now: number): string {
+  return `held — ${printable(held.kind)} for ${printable(held.notifier)} by ${printable(held.heldBy)} until ${formatRelative(held.until, now)}, held ${formatRelative(held.heldAt, now)}`;
 }
 
 /** `oncall: 2 given up; data-team: 1 retrying, 1 waiting`, given up first: that one needs a person. */

@@ -5,6 +5,13 @@ import { checkFlow, type CheckReport, type CheckTarget } from '../checks/check-f
 import { createPortableClock } from '../checks/portable-clock.ts';
 import { renderFlowUrl, type FlowConfig, type WatchConfig } from '../config/config-schema.ts';
 import { deliverNotification } from '../delivery/deliver-notification.ts';
+import { createDispatchLoop } from '../delivery/dispatch-loop.ts';
+import { releaseHeldAlerts } from '../delivery/release-held-alerts.ts';
+import { createDigestBook, DEFAULT_DIGEST_POLICY, type DigestPolicy } from '../digests/digest-book.ts';
+import { flushDueDigests } from '../digests/flush-digests.ts';
+import { windowsForFlow } from '../maintenance/maintenance-windows.ts';
+import { flowRouting, notifiersOfConfig } from '../routing/route-flow.ts';
+import { createSilenceStore } from '../silences/silence-store.ts';
 import { createAlertSink, deliveryBackoff, type NotificationJobData } from '../delivery/notification-queue.ts';
 import type { WorkerMetrics } from '../metrics/worker-metrics.ts';
 import { createNotifier, type NotifierDeps } from '../notifiers/create-notifier.ts';
@@ -57,6 +64,8 @@ export interface WatchServiceOptions {
   stateGuard?: { verifyEveryMs?: number; settleMs?: number };
   /** The watchdog's timings (tests shorten them). */
   watchdog?: Pick<CheckWatchdogOptions, 'everyMs' | 'minStallMs' | 'giveUpAfterMs'>;
+  /** How often due digests are sent and ended silences and maintenance windows judged; default 2 s. */
+  dispatchEveryMs?: number;
 }
 
 export interface WatchService {
@@ -115,10 +124,39 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
   let client = buildClient(config, clientOptions);
   let notifiers = buildNotifiers(config, options.notifierDeps);
 
-  const target = (flow: FlowConfig): CheckTarget => ({
-    ...flow,
-    url: config.portable.flowUrl === undefined ? undefined : renderFlowUrl(config.portable.flowUrl, flow.id),
-    accountNotifiers,
+  // Built once per flow and config: routing walks every route for every kind.
+  let targets = new Map<number, CheckTarget>();
+  const target = (flow: FlowConfig): CheckTarget => {
+    const known = targets.get(flow.id);
+    if (known !== undefined) return known;
+    const built: CheckTarget = {
+      ...flow,
+      url: config.portable.flowUrl === undefined ? undefined : renderFlowUrl(config.portable.flowUrl, flow.id),
+      accountNotifiers,
+      routing: flowRouting(flow, config.routes),
+      maintenance: windowsForFlow(config.maintenance, flow),
+    };
+    targets.set(flow.id, built);
+    return built;
+  };
+
+  const silences = createSilenceStore(redis, prefix);
+  const holds = { silences: (at: number) => silences.active(at), windows: () => config.maintenance };
+  const digests = { book: createDigestBook(redis, prefix), policy: (name: string) => digestPolicyOf(config, name) };
+  const dispatch = createDispatchLoop({
+    everyMs: options.dispatchEveryMs ?? 2_000,
+    log,
+    rounds: [
+      {
+        name: 'digests',
+        run: () =>
+          flushDueDigests({ redis, prefix, book: digests.book, notifier: (name) => notifiers.get(name), policy: digests.policy, now, log, seeAll: SEE_ALL }),
+      },
+      {
+        name: 'held alerts',
+        run: () => releaseHeldAlerts({ redis: redis(), prefix, ...holds, loadStates: (ids) => store.loadMany(ids), sink, now, log }),
+      },
+    ],
   });
 
   // Portable's schedules, for the flows whose missed runs are detected from them (no `schedule:` of their own).
@@ -154,7 +192,7 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
       }),
     deliver: (data, signal) =>
       instruments.delivery(data, () =>
-        deliverNotification({ redis: redis(), prefix, now, log, notifier: (name) => notifiers.get(name) }, data, signal ? { signal } : {}),
+        deliverNotification({ redis: redis(), prefix, now, log, notifier: (name) => notifiers.get(name), holds, digests }, data, signal ? { signal } : {}),
       ),
   };
 
@@ -227,16 +265,19 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
       await startWorkers(plumbing, { checks: true, delivery: true });
       watchdog.start();
       refresher.start();
+      dispatch.start();
       return report;
     },
     async startDelivery() {
       await startWorkers(plumbing, { checks: false, delivery: true });
+      dispatch.start();
     },
     async reload(next) {
       const report = await reconcile(next);
       const previous = notifiers;
       config = next;
       flows = indexFlows(next);
+      targets = new Map();
       store.forgetAllBut(new Set(flows.keys()));
       instruments.flowsChanged();
       accountNotifiers = accountNotifiersOf(next);
@@ -260,6 +301,7 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
     health: () => watchdog.health(),
     async close(graceMs = 8_000) {
       watchdog.close();
+      await dispatch.close();
       await refresher.close();
       await guard.close();
       await plumbing.close(graceMs);
@@ -315,9 +357,17 @@ function indexFlows(config: WatchConfig): Map<number, FlowConfig> {
   return new Map(config.flows.map((flow) => [flow.id, flow]));
 }
 
-/** Who hears about account-wide problems (a rejected token): every notifier any flow uses. */
+/** Who hears about account-wide problems (a rejected token): every notifier any flow's alerts reach. */
 export function accountNotifiersOf(config: WatchConfig): string[] {
-  return [...new Set(config.flows.flatMap((flow) => flow.notify))];
+  return notifiersOfConfig(config);
+}
+
+/** Where a digest's line counting what did not fit sends people. */
+const SEE_ALL = 'run portable-watch status to see every one';
+
+function digestPolicyOf(config: WatchConfig, name: string): DigestPolicy {
+  const notifier = config.notifiers[name];
+  return notifier === undefined ? DEFAULT_DIGEST_POLICY : { burst: notifier.burst, groupIntervalMs: notifier.groupInterval };
 }
 
 function buildClient(config: WatchConfig, options: WatchServiceOptions): PortableClient {

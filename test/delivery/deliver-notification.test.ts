@@ -37,6 +37,7 @@ function recordingNotifier(name: string, failure?: unknown) {
       if (failure !== undefined) throw failure;
       sent.push({ alert: sending, options });
     },
+    sendDigest: () => Promise.reject(new Error('no digest is sent without digest settings')),
     close: () => Promise.resolve(),
   };
   return { notifier, sent };

@@ -24,6 +24,8 @@ function flow(overrides: Partial<FlowStatus> & { id: number }): FlowStatus {
     lastRun: null,
     lastAlert: null,
     unsentAlerts: [],
+    held: [],
+    inDigest: [],
     ...overrides,
   };
 }
@@ -320,6 +322,8 @@ describe('renderStatusJson', () => {
           lastRun: null,
           lastAlert: { kind: 'failed', notifier: 'oncall', at: iso(NOW - 3 * H), key: 'f17-a9001-failed' },
           unsentAlerts: [],
+          held: [],
+          inDigest: [],
         },
         {
           id: 5,
@@ -337,6 +341,8 @@ describe('renderStatusJson', () => {
           lastRun: null,
           lastAlert: null,
           unsentAlerts: [],
+          held: [],
+          inDigest: [],
         },
         {
           id: 1,
@@ -354,6 +360,8 @@ describe('renderStatusJson', () => {
           lastRun: null,
           lastAlert: null,
           unsentAlerts: [],
+          held: [],
+          inDigest: [],
         },
       ],
       otherUnsentAlerts: [],

@@ -81,7 +81,7 @@ async function snapshot(redis: Redis, prefix: string): Promise<Map<string, strin
  * What a read-only status may send about our keys; scripts count by the commands they run, listed separately. The
  * list and sorted-set reads are BullMQ's getJobs, reading the notifications queue for unsent alerts.
  */
-const READ_COMMANDS = new Set(['hget', 'hgetall', 'zscore', 'evalsha', 'eval', 'zrange', 'zrevrange', 'zcard', 'lrange', 'llen', 'lindex']);
+const READ_COMMANDS = new Set(['hget', 'hgetall', 'smembers', 'zscore', 'evalsha', 'eval', 'zrange', 'zrevrange', 'zcard', 'lrange', 'llen', 'lindex']);
 
 /** Names of the commands, script-run ones included, that mention a key under the prefix (Redis MONITOR). */
 async function watchCommands(redis: Redis, prefix: string): Promise<{ stop(): Promise<string[]> }> {
@@ -219,6 +219,8 @@ describe('portable-watch status', () => {
       lastRun: null,
       lastAlert: null,
       unsentAlerts: [],
+      held: [],
+      inDigest: [],
     });
   }, 40_000);
 
