@@ -15,7 +15,16 @@ export interface BenchConfigInput {
   maxRuntime?: string;
   /** The rules (`detect:` under defaults); default the built-in default, every rule. */
   detect?: readonly string[];
+  /**
+   * The Slack notifier's storm control. Default: a burst no bench reaches, so scenarios that time each alert see
+   * every one on its own; the storm scenario sets the product's defaults.
+   */
+  burst?: number;
+  groupInterval?: string;
 }
+
+/** More alerts than any bench raises within a minute. */
+const UNREACHED_BURST = 10_000;
 
 export function benchConfigYaml(input: BenchConfigInput): string {
   // Every flow must reach a notifier; without a receiver, the console (the worker's log) is one nobody reads.
@@ -31,7 +40,9 @@ export function benchConfigYaml(input: BenchConfigInput): string {
     ...(input.detect === undefined ? [] : [`  detect: [${input.detect.join(', ')}]`]),
     '  backfill: 1h',
     `  notify: ${notify}`,
-    input.webhookUrl === undefined ? 'notifiers:\n  quiet: { type: console }' : `notifiers:\n  oncall: { type: slack, webhookUrl: "${input.webhookUrl}" }`,
+    input.webhookUrl === undefined
+      ? 'notifiers:\n  quiet: { type: console }'
+      : `notifiers:\n  oncall: { type: slack, webhookUrl: "${input.webhookUrl}", burst: ${input.burst ?? UNREACHED_BURST}, groupInterval: ${input.groupInterval ?? '1m'} }`,
     'flows:',
     ...flows,
     '',

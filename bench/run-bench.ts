@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { parseBenchArgs, USAGE, type BenchArgs } from './bench-args.ts';
 import { formatNumber, renderTable, verdict, writeResults, type Figure, type RunMeta } from './bench-report.ts';
 import type { BenchEnv } from './bench-rig.ts';
+import { alertStorm } from './scenarios/alert-storm.ts';
 import { apiEconomy } from './scenarios/api-economy.ts';
 import { checkThroughput } from './scenarios/check-throughput.ts';
 import { detectionCost } from './scenarios/detection-cost.ts';
@@ -23,7 +24,7 @@ import { replicas } from './scenarios/replicas.ts';
 import type { Scenario } from './scenarios/scenario.ts';
 import { slowPortable } from './scenarios/slow-portable.ts';
 
-const SCENARIOS: Scenario[] = [checkThroughput, apiEconomy, detectionLatency, memoryFootprint, replicas, slowPortable, redisLoss, failover, detectionCost];
+const SCENARIOS: Scenario[] = [checkThroughput, apiEconomy, detectionLatency, memoryFootprint, replicas, slowPortable, redisLoss, failover, detectionCost, alertStorm];
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
 function selectScenarios(only: string[] | undefined): Scenario[] {
