@@ -1,9 +1,10 @@
 import type { Queue } from 'bullmq';
-import type { Alert, MonitorProblem } from '../alerts/alert.ts';
+import { routeKindOf, type Alert, type MonitorProblem } from '../alerts/alert.ts';
 import type { CheckReport } from '../checks/check-flow.ts';
 import type { WatchConfig } from '../config/config-schema.ts';
 import { notificationJobId, type NotificationJobData } from '../delivery/notification-queue.ts';
 import { alertHeadline } from '../notifiers/alert-facts.ts';
+import { flowRouting } from '../routing/route-flow.ts';
 import { openRuntime } from '../worker/main.ts';
 import { accountNotifiersOf } from '../worker/watch-service.ts';
 import { writeLine, type Command, type CommandContext } from './command.ts';
@@ -84,8 +85,12 @@ type AlertRoutes = (flowId: number, alert: Alert) => readonly string[];
 
 function alertRoutes(config: WatchConfig): AlertRoutes {
   const account = accountNotifiersOf(config);
-  const notify = new Map(config.flows.map((flow) => [flow.id, flow.notify]));
-  return (flowId, alert) => (alert.monitor?.scope === 'account' ? account : (notify.get(flowId) ?? []));
+  const routing = new Map(config.flows.map((flow) => [flow.id, flowRouting(flow, config.routes)]));
+  return (flowId, alert) => {
+    if (alert.monitor?.scope === 'account') return account;
+    const kind = routeKindOf(alert);
+    return kind === undefined ? [] : (routing.get(flowId)?.[kind] ?? []).map((destination) => destination.notifier);
+  };
 }
 
 /**
@@ -146,13 +151,22 @@ async function awaitDeliveries(context: CommandContext, queue: Queue<Notificatio
   const pending = new Map(queued.map((item) => [item.jobId, item]));
   const sent = new Map<string, number>();
   const lines: string[] = [];
+  /** Held by a silence or window, or gathered into a digest: decided as the config says, so not a failure. */
+  let decided = 0;
   while (pending.size > 0 && Date.now() < deadline) {
     for (const [id, item] of pending) {
       const job = await queue.getJob(id);
       const state = job === undefined ? 'completed' : await job.getState();
       if (state !== 'completed' && state !== 'failed') continue;
       pending.delete(id);
-      if (state === 'completed') sent.set(item.notifier, (sent.get(item.notifier) ?? 0) + 1);
+      const outcome: unknown = job?.returnvalue;
+      if (state === 'completed' && outcome === 'held') {
+        decided += 1;
+        lines.push(`held, not sent through ${item.notifier}: ${alertHeadline(item.alert)}: a silence or maintenance window holds it (portable-watch status shows which); a running worker sends it at the end if it is still open.`);
+      } else if (state === 'completed' && outcome === 'gathered') {
+        decided += 1;
+        lines.push(`gathered into ${item.notifier}'s next digest: ${alertHeadline(item.alert)} (a storm: more than its burst within its groupInterval); a running worker sends the digest.`);
+      } else if (state === 'completed') sent.set(item.notifier, (sent.get(item.notifier) ?? 0) + 1);
       else lines.push(`not sent through ${item.notifier}: ${alertHeadline(item.alert)}: ${job?.failedReason ?? 'no reason given'}. Once that is fixed, \`portable-watch alerts retry --notifier ${item.notifier}\` queues it again for a worker to send.`);
     }
     if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 200));
@@ -164,5 +178,5 @@ async function awaitDeliveries(context: CommandContext, queue: Queue<Notificatio
   }
   if (sent.size > 0) writeLine(context.stdout, `sent: ${[...sent].map(([notifier, count]) => `${notifier} ${count}`).join(', ')}`);
   for (const line of lines) writeLine(context.stdout, line);
-  return queued.length - [...sent.values()].reduce((sum, count) => sum + count, 0);
+  return queued.length - decided - [...sent.values()].reduce((sum, count) => sum + count, 0);
 }

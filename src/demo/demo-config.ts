@@ -17,6 +17,8 @@ export interface DemoConfigInput {
  * the worker runs on a real, validated config. Secrets go in through `${VAR}` as in a real file, which also
  * keeps the webhook URL out of any message the parser prints.
  */
+const DEMO_BURST = 50;
+
 export function demoConfigText(withSlack: boolean): string {
   const notify = withSlack ? `[${TERMINAL_NOTIFIER}, ${SLACK_NOTIFIER}]` : `[${TERMINAL_NOTIFIER}]`;
   return [
@@ -28,9 +30,10 @@ export function demoConfigText(withSlack: boolean): string {
     `  maxRuntime: ${DEMO_SETTINGS.maxRuntime}`,
     `  backfill: ${DEMO_SETTINGS.backfill}`,
     `  notify: ${notify}`,
+    // The story's alerts come faster than the default burst (5 a minute): each is shown on its own, not as a digest.
     'notifiers:',
-    `  ${TERMINAL_NOTIFIER}: { type: console }`,
-    ...(withSlack ? [`  ${SLACK_NOTIFIER}: { type: slack, webhookUrl: "\${SLACK_WEBHOOK_URL}" }`] : []),
+    `  ${TERMINAL_NOTIFIER}: { type: console, burst: ${DEMO_BURST} }`,
+    ...(withSlack ? [`  ${SLACK_NOTIFIER}: { type: slack, webhookUrl: "\${SLACK_WEBHOOK_URL}", burst: ${DEMO_BURST} }`] : []),
     'flows:',
     ...Object.values(DEMO_FLOWS).map(flowLine),
     '',
