@@ -55,7 +55,8 @@ function recordingNotifier(name = 'team') {
 }
 
 function alertOf(flowId: number): Alert {
-  return failedAlert({ key: `f${flowId}-a${flowId * 10}-failed`, flow: { id: flowId, name: `flow ${flowId}` }, detectedAt: now });
+  // Detected one millisecond apart, in the order of the ids: a digest lists its alerts oldest first.
+  return failedAlert({ key: `f${flowId}-a${flowId * 10}-failed`, flow: { id: flowId, name: `flow ${flowId}` }, detectedAt: now + flowId });
 }
 
 function setup(notifier: Notifier, policy = POLICY) {

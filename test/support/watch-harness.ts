@@ -22,6 +22,8 @@ export interface Harness {
   config: WatchConfig;
   /** Builds a config for this harness from the YAML of its `flows:` list (and optional defaults). */
   configWith(flowsYaml: string, defaultsYaml?: string): WatchConfig;
+  /** The YAML `configWith` parses, for a CLI process to read. */
+  configText(flowsYaml: string, defaultsYaml?: string): string;
   /** Starts a watch service (another "replica" when called twice); all are closed by `close`. */
   startService(config?: WatchConfig, extra?: Partial<WatchServiceOptions>): Promise<WatchService>;
   /** The header text of every post the Slack receiver got, in order. */
@@ -30,10 +32,14 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
-  /** Extra notifier entries (indented two spaces), e.g. an email notifier. */
-  notifiers?: string;
+  /** Extra notifier entries (indented two spaces), e.g. an email notifier; a function gets the Slack receiver's URL builder. */
+  notifiers?: string | ((slackUrl: (path: string) => string) => string);
   /** Extra top-level sections, e.g. `email:`. */
   sections?: string;
+  /** Extra keys of the `oncall` Slack notifier, e.g. `groupInterval: 10s`. */
+  oncall?: string;
+  /** One clock for the simulator and the services, which a test may move forward to stand for hours passing. */
+  now?: () => number;
 }
 
 export async function startHarness(
@@ -43,13 +49,13 @@ export async function startHarness(
 ): Promise<Harness> {
   const redis = connectRedis();
   const prefix = uniquePrefix('watch');
-  const simulator = createPortableSimulator({ token: HARNESS_TOKEN });
+  const simulator = createPortableSimulator({ token: HARNESS_TOKEN, ...(options.now === undefined ? {} : { now: options.now }) });
   const apiUrl = await simulator.listen();
   const slack = await startSlackReceiver();
   const services: WatchService[] = [];
 
-  const configWith = (flows: string, defaults = defaultsYaml): WatchConfig => {
-    const text = [
+  const configText = (flows: string, defaults = defaultsYaml): string =>
+    [
       'portable:',
       `  token: ${HARNESS_TOKEN}`,
       `  apiUrl: ${apiUrl}`,
@@ -57,13 +63,14 @@ export async function startHarness(
       `  ${defaults}`,
       '  notify: [oncall]',
       'notifiers:',
-      `  oncall: { type: slack, webhookUrl: "${slack.url(WEBHOOK_PATH)}" }`,
-      options.notifiers ?? '',
+      `  oncall: { type: slack, webhookUrl: "${slack.url(WEBHOOK_PATH)}"${options.oncall === undefined ? '' : `, ${options.oncall}`} }`,
+      typeof options.notifiers === 'function' ? options.notifiers((path) => slack.url(path)) : (options.notifiers ?? ''),
       options.sections ?? '',
       'flows:',
       flows,
     ].join('\n');
-    const result = parseConfig(text, {}, 'harness.yaml');
+  const configWith = (flows: string, defaults = defaultsYaml): WatchConfig => {
+    const result = parseConfig(configText(flows, defaults), {}, 'harness.yaml');
     if (!result.ok) throw new Error(`harness config invalid:\n${result.problems.join('\n')}`);
     return result.config;
   };
@@ -76,6 +83,7 @@ export async function startHarness(
     slack,
     config,
     configWith,
+    configText,
     async startService(serviceConfig = config, extra = {}) {
       const service = createWatchService({
         config: serviceConfig,
@@ -84,6 +92,7 @@ export async function startHarness(
         log: pino({ level: 'silent' }),
         deliveryBackoff: () => 200,
         client: { retry: { limit: 2, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: 2_000 } },
+        ...(options.now === undefined ? {} : { now: options.now }),
         ...extra,
       });
       services.push(service);

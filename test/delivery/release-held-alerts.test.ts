@@ -1,0 +1,133 @@
+import type { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Alert } from '../../src/alerts/alert.ts';
+import { deliverNotification, deliveredMarkerKey } from '../../src/delivery/deliver-notification.ts';
+import { heldAlertsKey } from '../../src/delivery/held-alerts.ts';
+import { openingKey, releaseHeldAlerts } from '../../src/delivery/release-held-alerts.ts';
+import { initialFlowState, type FlowState } from '../../src/detection/flow-state.ts';
+import type { MaintenanceWindow } from '../../src/maintenance/maintenance-types.ts';
+import type { Notifier } from '../../src/notifiers/notifier.ts';
+import type { Silence } from '../../src/silences/silence-types.ts';
+import { captureLog } from '../support/capture-log.ts';
+import { connectRedis, dropPrefix, uniquePrefix } from '../support/redis.ts';
+
+/** What a silence or a maintenance window held is judged once at its end: sent if still news, else dropped. */
+
+const NOW = Date.UTC(2026, 11, 1, 8, 0, 0);
+const FLOW = { id: 689422, name: 'Events to Snowflake', labels: { team: 'data' } };
+
+let redis: Redis;
+let prefix: string;
+let now: number;
+beforeEach(() => {
+  redis = connectRedis();
+  prefix = uniquePrefix('release');
+  now = NOW;
+});
+afterEach(async () => {
+  await dropPrefix(redis, prefix);
+  redis.disconnect();
+});
+
+const silence: Silence = { id: 's-0000abcd', labels: { team: 'data' }, startsAt: NOW - 1_000, endsAt: NOW + 60_000, reason: 'migration', createdAt: NOW - 1_000 };
+
+function failed(attemptId: number): Alert {
+  return { key: `f${FLOW.id}-a${attemptId}-failed`, kind: 'failed', flow: FLOW, detectedAt: now, severity: 'critical' };
+}
+function recovered(attemptId: number, incidentAttemptId: number): Alert {
+  return { key: `f${FLOW.id}-a${attemptId}-recovered`, kind: 'recovered', flow: FLOW, resolves: { kind: 'failed', attemptId: incidentAttemptId, since: NOW - 5_000 }, detectedAt: now };
+}
+
+function setup(state: Partial<FlowState>, windows: MaintenanceWindow[] = []) {
+  const sent: Alert[] = [];
+  const notifier: Notifier = {
+    name: 'team',
+    type: 'console',
+    send: () => Promise.reject(new Error('a held alert must not be sent')),
+    sendDigest: () => Promise.reject(new Error('no digest here')),
+    close: () => Promise.resolve(),
+  };
+  let silences = [silence];
+  const holds = { silences: () => Promise.resolve(silences.filter((each) => each.startsAt <= now && now < each.endsAt)), windows: () => windows };
+  const deliver = (alert: Alert) => deliverNotification({ redis, prefix, now: () => now, log: captureLog().log, notifier: () => notifier, holds }, { alert, notifier: 'team' });
+  const queued: Array<{ alert: Alert; notifiers: readonly string[]; jobSuffix?: string }> = [];
+  const release = () =>
+    releaseHeldAlerts({
+      redis,
+      prefix,
+      ...holds,
+      loadStates: (ids) => Promise.resolve(new Map(ids.map((id) => [id, { ...initialFlowState(), ...state }]))),
+      sink: {
+        enqueue: (items) => {
+          queued.push(...items);
+          return Promise.resolve();
+        },
+      },
+      now: () => now,
+      log: captureLog().log,
+    });
+  return { deliver, release, queued, sent, endSilence: () => (silences = []) };
+}
+
+describe('releasing held alerts', () => {
+  it('keeps what a silence holds while it lasts, then sends the latest alert of an incident still open, once, saying what held it', async () => {
+    const open = setup({ incident: { kind: 'failed', attemptId: 1, attemptCreatedAt: NOW - 9_000, since: NOW - 5_000 } });
+    expect(await open.deliver(failed(1))).toBe('held');
+    now += 1_000;
+    expect(await open.deliver(failed(2))).toBe('held');
+    expect(await open.release()).toEqual({ sent: 0, dropped: 0, stillHeld: 2 });
+    now = NOW + 60_000;
+    expect(await open.release()).toEqual({ sent: 1, dropped: 1, stillHeld: 0 });
+    expect(open.queued).toHaveLength(1);
+    expect(open.queued[0]?.alert.key).toBe(failed(2).key);
+    expect(open.queued[0]?.alert.heldBy).toEqual({ what: 'silence s-0000abcd ("migration")', heldAt: NOW + 1_000, releasedAt: NOW + 60_000 });
+    expect(open.queued[0]?.jobSuffix).toBe(`released-${NOW + 1_000}`);
+    expect(await redis.hlen(heldAlertsKey(prefix))).toBe(0);
+    expect(await open.release()).toEqual({ sent: 0, dropped: 0, stillHeld: 0 });
+  });
+
+  it('drops a failure whose incident closed during the hold, its recovery, and reminders', async () => {
+    const closed = setup({ incident: null });
+    await closed.deliver(failed(1));
+    await closed.deliver(recovered(2, 1));
+    await closed.deliver({ ...failed(1), key: `${failed(1).key}-reminder-1`, reminder: { number: 1, since: NOW } });
+    now = NOW + 60_000;
+    expect(await closed.release()).toEqual({ sent: 0, dropped: 3, stillHeld: 0 });
+    expect(closed.queued).toEqual([]);
+  });
+
+  it('sends a held recovery only when the failure it ends reached that notifier', async () => {
+    const announced = setup({ incident: null });
+    await redis.set(deliveredMarkerKey(prefix, failed(1).key, 'team'), String(NOW));
+    await announced.deliver(recovered(2, 1));
+    await announced.deliver(recovered(4, 3));
+    now = NOW + 60_000;
+    expect(await announced.release()).toEqual({ sent: 1, dropped: 1, stillHeld: 0 });
+    expect(announced.queued[0]?.alert.key).toBe(recovered(2, 1).key);
+  });
+
+  it('holds alerts of a flow inside its maintenance window, and not those of other flows', async () => {
+    const window: MaintenanceWindow = { name: 'warehouse upgrade', cron: '0 8 * * *', durationMs: 2 * 3_600_000, timezone: 'UTC', flows: { labels: { warehouse: 'snowflake' } } };
+    const inWindow = setup({ incident: { kind: 'failed', attemptId: 1, attemptCreatedAt: NOW, since: NOW } }, [window]);
+    inWindow.endSilence();
+    now = NOW + 60_000;
+    const snowflake = { ...failed(1), flow: { ...FLOW, labels: { warehouse: 'snowflake' } } };
+    expect(await inWindow.deliver(snowflake)).toBe('held');
+    await expect(inWindow.deliver(failed(2))).rejects.toThrow();
+    now = NOW + 2 * 3_600_000;
+    expect(await inWindow.release()).toEqual({ sent: 1, dropped: 0, stillHeld: 0 });
+    expect(inWindow.queued[0]?.alert.heldBy?.what).toBe('maintenance window "warehouse upgrade"');
+  });
+});
+
+describe('openingKey', () => {
+  it.each<[string, Alert, string | undefined]>([
+    ['a failed recovery', recovered(2, 1), `f${FLOW.id}-a1-failed`],
+    ['a missed recovery', { ...recovered(2, 1), resolves: { kind: 'missed', since: NOW, expectedAt: 1234 } }, `f${FLOW.id}-missed-1234`],
+    ['a partial recovery', { ...recovered(2, 1), resolves: { kind: 'partial', attemptId: 7, since: NOW } }, `f${FLOW.id}-a7-partial`],
+    ['a monitor recovery', { key: 'f689422-m2-monitor-recovered', kind: 'monitor-recovered', flow: FLOW, detectedAt: NOW }, 'f689422-m2-monitor-error'],
+    ['a failure', failed(1), undefined],
+  ])('%s', (_name, alert, expected) => {
+    expect(openingKey(alert)).toBe(expected);
+  });
+});
