@@ -109,7 +109,7 @@ export function createOutageLog(
  * BullMQ's words for a job whose lock or data went while Redis was away: the job runs again (the stalled-job
  * check) or its next scheduled one does; a person can do nothing about it.
  */
-function isLostJobError(error: unknown): boolean {
+export function isLostJobError(error: unknown): boolean {
   return error instanceof Error && LOST_JOB_MESSAGES.some((pattern) => pattern.test(error.message));
 }
 

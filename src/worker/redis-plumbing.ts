@@ -2,7 +2,7 @@ import { Queue, Worker, type Processor } from 'bullmq';
 import type { Logger } from 'pino';
 import { NOTIFICATION_QUEUE, type NotificationJobData } from '../delivery/notification-queue.ts';
 import type { RedisConnection } from '../redis/connect-redis.ts';
-import { isConnectionError, type OutageLog } from '../redis/outage-log.ts';
+import { isConnectionError, isLostJobError, type OutageLog } from '../redis/outage-log.ts';
 import { CHECK_QUEUE, type CheckJobData } from '../scheduling/reconcile-schedules.ts';
 
 /**
@@ -45,7 +45,11 @@ export function createPlumbing(redis: RedisConnection, options: PlumbingOptions)
   // print each error's stack trace to stderr.
   const onError = (queue: string) => (error: Error) => {
     if (isConnectionError(error)) outage.failed(error);
-    else if (!outage.explains(error)) log.error({ queue, err: error }, 'queue error');
+    else if (outage.explains(error)) return;
+    // A lock lost outside an outage (a failover the main connection rode through quietly, a long pause): the job
+    // runs again, and checks and deliveries are idempotent, so it is worth a warning, not an error.
+    else if (isLostJobError(error)) log.warn({ queue, err: error }, 'a job lost its lock; it runs again');
+    else log.error({ queue, err: error }, 'queue error');
   };
   checkQueue.on('error', onError(CHECK_QUEUE));
   notificationQueue.on('error', onError(NOTIFICATION_QUEUE));
