@@ -240,9 +240,12 @@ async function settleAccount(deps: CheckDependencies, target: CheckTarget, run: 
   const account = await deps.store.loadAccount();
   if (quiet(account)) return [];
   const subject = { scope: 'account' as const, keyPrefix: 'account', flow };
-  const { alerts, tracker } = detectMonitorEvents({ subject, tracker: account, result, now: deps.now() });
+  const now = deps.now();
+  const detected = detectMonitorEvents({ subject, tracker: account, result, now });
+  const reminded = remindAccount(detected.tracker, target.repeatEvery ?? null, flow, now);
+  const alerts = [...detected.alerts, ...reminded.alerts];
   if (alerts.length > 0) await deps.sink.enqueue(alerts.map((alert) => ({ alert, notifiers: target.accountNotifiers })));
-  await deps.store.commitAccount(account.version, tracker);
+  await deps.store.commitAccount(account.version, reminded.tracker);
   return alerts;
 }
 
@@ -263,6 +266,28 @@ function flowIdentity(target: CheckTarget, name: string): Alert['flow'] {
     ...(target.url === undefined ? {} : { url: target.url }),
     ...(target.labels === undefined || Object.keys(target.labels).length === 0 ? {} : { labels: { ...target.labels } }),
   };
+}
+
+/**
+ * Reminders of the account's incident (a rejected token), as `detectReminders` gives a flow's: once per `repeatEvery`
+ * of the flow whose check finds it still open, the first a whole interval after the alert that opened it.
+ */
+function remindAccount(tracker: AccountState, repeatEvery: number | null, flow: Alert['flow'], now: number): { alerts: Alert[]; tracker: AccountState } {
+  const monitor = tracker.monitor;
+  if (repeatEvery === null || monitor?.alerted !== true) return { alerts: [], tracker: { ...tracker, reminder: null } };
+  const reminder = tracker.reminder ?? null;
+  if (reminder === null || reminder.key !== monitor.key) return { alerts: [], tracker: { ...tracker, reminder: { key: monitor.key, sent: 0, lastAt: now } } };
+  if (now - reminder.lastAt < repeatEvery) return { alerts: [], tracker };
+  const number = reminder.sent + 1;
+  const alert: Alert = {
+    key: `${monitor.key}-monitor-error-reminder-${number}`,
+    kind: 'monitor-error',
+    flow,
+    monitor: { problem: monitor.problem, message: monitor.message, since: monitor.since, scope: 'account' },
+    reminder: { number, since: monitor.since },
+    detectedAt: now,
+  };
+  return { alerts: [alert], tracker: { ...tracker, reminder: { key: monitor.key, sent: number, lastAt: now } } };
 }
 
 function flowSubject(flow: Alert['flow']) {

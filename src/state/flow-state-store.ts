@@ -65,7 +65,8 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
-export type AccountState = MonitorTracker & { version: number };
+/** `reminder`: the reminders sent of the open account incident (`repeatEvery`); null when none is open. */
+export type AccountState = MonitorTracker & { version: number; reminder?: { key: string; sent: number; lastAt: number } | null };
 
 export type BeginResult =
   | { outcome: 'begun'; state: FlowState; account: AccountState; portableSchedule: PortableSchedule | undefined }

@@ -325,6 +325,30 @@ describe('checkFlow, when Portable cannot be read', () => {
     expect(queued.at(-1)?.flow).toStrictEqual({ id: FLOW, name: 'Events' });
   });
 
+  it('a rejected token still rejected after repeatEvery is reminded of once per interval, to every account notifier, and no more after its end', async () => {
+    const team = { ...target, repeatEvery: 4 * 60 * MIN, accountNotifiers: ['oncall', 'data-team'] };
+    simulator.setToken('rotated-token');
+    await checkFlow(deps(portable()), team);
+    for (const step of [MIN, 4 * 60 * MIN - 2 * MIN, 2 * MIN, MIN, 4 * 60 * MIN]) {
+      clock += step;
+      await checkFlow(deps(portable()), team);
+    }
+    const reminders = queued.filter((alert) => alert.reminder !== undefined);
+    expect(reminders.map((alert) => [alert.key, alert.reminder?.number, alert.monitor?.scope])).toEqual([
+      ['account-m1-monitor-error-reminder-1', 1, 'account'],
+      ['account-m1-monitor-error-reminder-2', 2, 'account'],
+    ]);
+    expect(routed.filter((each) => each.kind === 'monitor-error')).toHaveLength(3);
+    expect(routed.every((each) => each.notifiers.join() === 'oncall,data-team')).toBe(true);
+    simulator.setToken(TOKEN);
+    clock += 5 * 60 * MIN;
+    await checkFlow(deps(portable()), team);
+    clock += 5 * 60 * MIN;
+    await checkFlow(deps(portable()), team);
+    expect(queued.filter((alert) => alert.reminder !== undefined)).toHaveLength(2);
+    expect(await store.loadAccount()).toMatchObject({ monitor: null, reminder: null });
+  });
+
   it('a flow Portable does not know is a monitor error of that flow, under its id, with its link', async () => {
     const unknown = { ...target, id: 9_999, name: undefined, url: 'https://app.portable.io/flows/9999' };
     const { log, lines } = captureLog();
