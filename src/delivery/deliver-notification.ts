@@ -78,8 +78,10 @@ export async function deliverNotification(
     const at = deps.now();
     const hold = findHold(alert, await deps.holds.silences(at), deps.holds.windows(), at);
     if (hold !== undefined) {
-      await recordHeld(deps.redis, deps.prefix, { alert, notifier: name, heldAt: at, hold });
-      log.info({ kind: alert.kind, heldBy: describeHold(hold), until: new Date(hold.until).toISOString() }, 'alert held, not sent');
+      const recorded = await recordHeld(deps.redis, deps.prefix, { alert, notifier: name, heldAt: at, hold });
+      const fields = { kind: alert.kind, heldBy: describeHold(hold), until: new Date(hold.until).toISOString() };
+      if (recorded) log.info(fields, 'alert held, not sent');
+      else log.info(fields, 'recovery of an incident this notifier never heard of held and dropped');
       return 'held';
     }
   }

@@ -1,4 +1,4 @@
-import type { Alert } from '../alerts/alert.ts';
+import { isProblem, routeKindOf, type Alert } from '../alerts/alert.ts';
 import { activeWindow, windowsForFlow } from '../maintenance/maintenance-windows.ts';
 import type { MaintenanceWindow } from '../maintenance/maintenance-types.ts';
 import type { RedisConnection } from '../redis/connect-redis.ts';
@@ -39,17 +39,46 @@ export function describeHold(hold: Hold): string {
   return hold.by === 'silence' ? `silence ${hold.silence.id} (${JSON.stringify(hold.silence.reason)})` : `maintenance window ${JSON.stringify(hold.window)}`;
 }
 
-/** A hash of every held alert, by `<alert key>.<notifier>` (JSON HeldAlert). */
+/** A hash of held alerts (JSON HeldAlert), one per flow, kind and notifier: see heldField. */
 export function heldAlertsKey(prefix: string): string {
   return `${prefix}:held`;
 }
 
-export function heldField(alertKey: string, notifier: string): string {
-  return `${alertKey}.${notifier}`;
+/**
+ * Only the latest held alert of a flow's kind matters for a notifier: at the hold's end one alert per incident is
+ * sent, the latest. So a newer one replaces the one before, and a flow failing every hour through a week-long
+ * silence keeps one record, not 168. Reminders and recoveries have records of their own.
+ */
+export function heldField(alert: Alert, notifier: string): string {
+  const role = alert.reminder !== undefined ? 'reminder' : alert.kind;
+  const field = `f${alert.flow.id}.${routeKindOf(alert) ?? alert.kind}.${role}.${notifier}`;
+  // Each recovery of an announced incident must reach its notifier at the end: none replaces another.
+  return isProblem(alert) ? field : `${field}.${alert.key}`;
 }
 
-export async function recordHeld(redis: RedisConnection, prefix: string, held: HeldAlert): Promise<void> {
-  await redis.hset(heldAlertsKey(prefix), heldField(held.alert.key, held.notifier), JSON.stringify(held));
+/**
+ * Records a held alert. A recovery is recorded only when the failure it ends reached this notifier: one whose
+ * failure nobody heard of will never be sent, so it is not kept either. False when nothing was recorded.
+ */
+export async function recordHeld(redis: RedisConnection, prefix: string, held: HeldAlert): Promise<boolean> {
+  if (!isProblem(held.alert) && !(await openingDelivered(redis, prefix, held.alert, held.notifier))) return false;
+  await redis.hset(heldAlertsKey(prefix), heldField(held.alert, held.notifier), JSON.stringify(held));
+  return true;
+}
+
+/** Whether the alert that opened the incident a recovery ends went out through `notifier`. */
+export async function openingDelivered(redis: RedisConnection, prefix: string, recovery: Alert, notifier: string): Promise<boolean> {
+  const opening = openingKey(recovery);
+  return opening !== undefined && (await redis.exists(`${prefix}:delivered:${opening}.${notifier}`)) === 1;
+}
+
+/** The key of the alert that opened the incident a recovery ends (see the detection rules that build them). */
+export function openingKey(alert: Alert): string | undefined {
+  if (alert.kind === 'monitor-recovered') return alert.key.replace(/-monitor-recovered$/, '-monitor-error');
+  const resolves = alert.resolves;
+  if (alert.kind !== 'recovered' || resolves === undefined) return undefined;
+  if (resolves.kind === 'missed') return `f${alert.flow.id}-missed-${resolves.expectedAt}`;
+  return resolves.attemptId === undefined ? undefined : `f${alert.flow.id}-a${resolves.attemptId}-${resolves.kind}`;
 }
 
 /** Every held alert; a record this version cannot read is skipped (and stays for a person to look at). */

@@ -5,8 +5,7 @@ import type { FlowState } from '../detection/flow-state.ts';
 import type { MaintenanceWindow } from '../maintenance/maintenance-types.ts';
 import type { RedisConnection } from '../redis/connect-redis.ts';
 import type { Silence } from '../silences/silence-types.ts';
-import { deliveredMarkerKey } from './deliver-notification.ts';
-import { describeHold, findHold, heldAlertsKey, readHeld, type HeldAlert } from './held-alerts.ts';
+import { describeHold, findHold, heldAlertsKey, openingDelivered, readHeld, type HeldAlert } from './held-alerts.ts';
 
 /**
  * When a silence or a maintenance window ends, what it held is judged once, as Alertmanager does: an incident still
@@ -66,8 +65,7 @@ async function stillNews(deps: ReleaseDependencies, record: HeldAlert, state: Fl
   const { alert } = record;
   if (alert.reminder !== undefined) return false;
   if (isProblem(alert)) return state !== undefined && incidentOpen(alert, state);
-  const opening = openingKey(alert);
-  return opening !== undefined && (await deps.redis.exists(deliveredMarkerKey(deps.prefix, opening, record.notifier))) === 1;
+  return openingDelivered(deps.redis, deps.prefix, alert, record.notifier);
 }
 
 /** Whether the flow still has the incident of this kind open (a one-off event has none). */
@@ -88,13 +86,4 @@ function incidentOpen(alert: Alert, state: FlowState): boolean {
     default:
       return false;
   }
-}
-
-/** The key of the alert that opened the incident a recovery ends (see the detection rules that build them). */
-export function openingKey(alert: Alert): string | undefined {
-  if (alert.kind === 'monitor-recovered') return alert.key.replace(/-monitor-recovered$/, '-monitor-error');
-  const resolves = alert.resolves;
-  if (alert.kind !== 'recovered' || resolves === undefined) return undefined;
-  if (resolves.kind === 'missed') return `f${alert.flow.id}-missed-${resolves.expectedAt}`;
-  return resolves.attemptId === undefined ? undefined : `f${alert.flow.id}-a${resolves.attemptId}-${resolves.kind}`;
 }
