@@ -1,5 +1,5 @@
 import { jsonTime } from '../status/render-status-json.ts';
-import { length, pad, printable, truncate } from '../status/terminal-text.ts';
+import { alignColumns, printable, truncate } from '../status/terminal-text.ts';
 import { isoText } from './parse-until.ts';
 import type { Silence } from './silence-types.ts';
 
@@ -31,7 +31,6 @@ export function describeSilence(silence: Silence, now: number, flowNames?: Reado
   return `silenced ${describeMatchers(silence, flowNames)} (${describeKinds(silence)}) until ${ends}: ${printable(silence.reason)}`;
 }
 
-const GAP = '  ';
 /** Long globs and label lists are cut so that the reason, the part people read, starts in one column. */
 const MATCHES_WIDTH = 40;
 
@@ -53,13 +52,7 @@ const COLUMNS: Column[] = [
 export function renderSilencesTable(silences: readonly Silence[], now: number, flowNames: ReadonlyMap<number, string> = new Map()): string {
   if (silences.length === 0) return 'No silences.';
   const rows = silences.map((silence) => COLUMNS.map((column) => column.cell(silence, now, flowNames)));
-  const widths = COLUMNS.map((column, index) => Math.max(length(column.header), ...rows.map((row) => length(row[index] ?? ''))));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, index) => (index === cells.length - 1 ? cell : pad(cell, widths[index] ?? 0)))
-      .join(GAP)
-      .trimEnd();
-  return [line(COLUMNS.map((column) => column.header)), ...rows.map(line)].join('\n');
+  return alignColumns(COLUMNS.map((column) => column.header), rows).join('\n');
 }
 
 /**

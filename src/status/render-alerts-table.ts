@@ -1,9 +1,8 @@
 import { countByState, type UnsentAlert, type UnsentState } from '../delivery/read-unsent-alerts.ts';
 import { formatRelative } from './format-relative.ts';
 import type { AlertsReport } from './render-alerts-json.ts';
-import { length, pad, printable, truncate } from './terminal-text.ts';
+import { alignColumns, printable, truncate } from './terminal-text.ts';
 
-const GAP = '  ';
 /** Flow names are cut here so that the last errors, the part to act on, start in the same column on every row. */
 const FLOW_WIDTH = 32;
 
@@ -30,13 +29,7 @@ const COLUMNS: Column[] = [
 export function renderAlertsTable(report: AlertsReport): string {
   if (report.alerts.length === 0) return 'No alerts waiting, retrying or given up.';
   const rows = report.alerts.map((alert) => COLUMNS.map((column) => column.cell(alert, report.now)));
-  const widths = COLUMNS.map((column, index) => Math.max(length(column.header), ...rows.map((row) => length(row[index] ?? ''))));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, index) => (index === cells.length - 1 ? cell : pad(cell, widths[index] ?? 0)))
-      .join(GAP)
-      .trimEnd();
-  const lines = [line(COLUMNS.map((column) => column.header)), ...rows.map(line), ''];
+  const lines = [...alignColumns(COLUMNS.map((column) => column.header), rows), ''];
   const counts = countByState(report.alerts);
   lines.push(`${counts.givenUp} given up, ${counts.retrying} retrying, ${counts.waiting} waiting.`);
   if (counts.givenUp > 0) {

@@ -20,3 +20,17 @@ export function pad(text: string, width: number): string {
   const cut = truncate(text, width);
   return cut + ' '.repeat(Math.max(0, width - length(cut)));
 }
+
+/**
+ * A header and rows as aligned lines, columns two spaces apart; the last column is never padded (it holds the long
+ * text a person reads to the end: an error, a reason).
+ */
+export function alignColumns(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
+  const widths = header.map((title, index) => Math.max(length(title), ...rows.map((row) => length(row[index] ?? ''))));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, index) => (index === cells.length - 1 ? cell : pad(cell, widths[index] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
