@@ -98,7 +98,10 @@ export function instrumentService(
       return {
         async enqueue(alerts) {
           await sink.enqueue(alerts);
-          for (const { alert } of alerts) metrics.alertRaised(alert.kind);
+          // Counted once per alert, whatever the destinations routing gave it; a held alert released later was
+          // counted when it was raised.
+          const raised = new Map(alerts.filter((item) => item.jobSuffix === undefined).map(({ alert }) => [alert.key, alert.kind]));
+          for (const kind of raised.values()) metrics.alertRaised(kind);
         },
       };
     },

@@ -125,14 +125,14 @@ describe('pausedMs', () => {
     expect(activeWindow([everyMinute], at('2026-06-01T18:00:30Z'))).toMatchObject({ startedAt: at('2026-06-01T18:00:00Z') });
   });
 
-  it('answers again from memory: the same week asked a hundred times costs less than asking it the first time', () => {
+  it('answers the same from memory as the first time: a week asked again and again, a little later each time', () => {
+    // Timing belongs in the bench; here only that remembered days give the answers computed ones did.
     const fresh = window('fresh', '7 * * * *', 10 * MIN, 'Europe/Paris');
-    const first = performance.now();
     const once = pausedMs([fresh], at('2026-05-01T00:00:00Z'), at('2026-05-08T00:00:00Z'));
-    const firstMs = performance.now() - first;
-    const again = performance.now();
-    for (let shift = 0; shift < 100; shift += 1) pausedMs([fresh], at('2026-05-01T00:00:00Z') + shift, at('2026-05-08T00:00:00Z') + shift);
-    expect(performance.now() - again).toBeLessThan(firstMs);
     expect(once).toBe(7 * 24 * 10 * MIN);
+    for (const shift of [1, 60_000, 7 * MIN, 17 * MIN, 3_600_000]) {
+      const expected = 7 * 24 * 10 * MIN;
+      expect(pausedMs([fresh], at('2026-05-01T00:00:00Z') + shift, at('2026-05-08T00:00:00Z') + shift)).toBe(expected);
+    }
   });
 });

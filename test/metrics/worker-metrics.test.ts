@@ -31,6 +31,20 @@ describe('worker metrics', () => {
     expect(endpointOf(path)).toBe(endpoint);
   });
 
+  it('counts an alert routed to two notifiers once, and each of its two deliveries', async () => {
+    const notifiers = (url: (path: string) => string) => `  team: { type: slack, webhookUrl: "${url('/team')}" }`;
+    const routes = 'routes:\n  - { match: { team: data }, notify: [team] }';
+    harness = await startHarness('  - { id: 12, name: Ledger, labels: { team: data } }', undefined, { notifiers, sections: routes });
+    const metrics = createWorkerMetrics({ probeIntervalMs: 0 });
+    harness.simulator.addFlow({ id: 12, displayName: 'Ledger' });
+    harness.simulator.addAttempt(12, { state: 'failed', errors: ['Disk full'], createdAt: Date.now() - 30_000 });
+    await harness.startService(undefined, { metrics });
+    const text = await scrapeUntil(metrics, 'both deliveries', (scraped) =>
+      ['oncall', 'team'].every((name) => sample(scraped, `portable_watch_notifications_total{kind="failed",notifier="${name}",outcome="delivered"}`) === 1),
+    );
+    expect(sample(text, 'portable_watch_alerts_total{kind="failed"}')).toBe(1);
+  });
+
   it('show a Slack outage: retries counted, the alert waiting and ageing; then delivered and the queue empty', async () => {
     harness = await startHarness('  - { id: 11, name: Billing }');
     const metrics = createWorkerMetrics({ probeIntervalMs: 0 });
