@@ -44,8 +44,9 @@ function offsetMs(zone: string): number | undefined {
   const digits = zone.slice(1).replace(':', '');
   const hours = Number(digits.slice(0, 2));
   const minutes = Number(digits.slice(2));
-  if (hours > 14 || minutes >= 60) return undefined;
   const size = (hours * 60 + minutes) * 60_000;
+  // Real offsets run from -12:00 to +14:00; anything beyond ±14:00 is a typo.
+  if (minutes >= 60 || size > 14 * 3_600_000) return undefined;
   return zone.startsWith('-') ? -size : size;
 }
 

@@ -71,6 +71,34 @@ describe('activeWindow', () => {
     expect(activeWindow([long, short], at('2026-06-10T00:30:00Z'))?.window).toBe(long);
   });
 
+  it('of two windows ending at the same time answers the one listed first', () => {
+    const early = window('early', '0 1 * * *', 3 * HOUR);
+    const late = window('late', '0 2 * * *', 2 * HOUR);
+    const when = at('2026-06-10T02:30:00Z');
+    expect(activeWindow([early, late], when)).toEqual({ window: early, startedAt: at('2026-06-10T01:00:00Z'), endsAt: at('2026-06-10T04:00:00Z') });
+    expect(activeWindow([late, early], when)).toEqual({ window: late, startedAt: at('2026-06-10T02:00:00Z'), endsAt: at('2026-06-10T04:00:00Z') });
+  });
+
+  it('back to back: the occurrence ending exactly now is over, the one starting now is open', () => {
+    const hourly = window('hourly', '0 * * * *', HOUR);
+    expect(activeWindow([hourly], at('2026-06-10T05:00:00Z'))).toMatchObject({ startedAt: at('2026-06-10T05:00:00Z'), endsAt: at('2026-06-10T06:00:00Z') });
+    // A window ending exactly now does not hide one that is still open.
+    const ending = window('ending', '0 4 * * *', HOUR);
+    const open = window('open', '30 4 * * *', HOUR);
+    expect(activeWindow([open, ending], at('2026-06-10T05:00:00Z'))?.window).toBe(open);
+    expect(activeWindow([ending], at('2026-06-10T05:00:00Z'))).toBeUndefined();
+  });
+
+  it('walks at most WINDOW_STEPS_PER_DAY starts: a window starting every minute for 10 hours answers the last start within them', () => {
+    const everyMinute = window('every minute', '* * * * *', 10 * HOUR);
+    // Starts are walked from 10 hours back (the first at 08:01); the 500th is 499 minutes later.
+    const found = activeWindow([everyMinute], at('2026-06-01T18:00:30Z'));
+    expect(found).toMatchObject({ startedAt: at('2026-06-01T08:01:00Z') + (WINDOW_STEPS_PER_DAY - 1) * MIN });
+    expect(found?.startedAt).toBe(at('2026-06-01T16:20:00Z'));
+    // Still open at that instant: the cap shortens nothing a user is told about being held.
+    expect(found?.endsAt).toBe(at('2026-06-02T02:20:00Z'));
+  });
+
   it('a window whose occurrences overlap answers the latest start', () => {
     const found = activeWindow([window('overlapping', '0 * * * *', 90 * MIN)], at('2026-06-10T05:45:00Z'));
     expect(found).toMatchObject({ startedAt: at('2026-06-10T05:00:00Z'), endsAt: at('2026-06-10T06:30:00Z') });
@@ -102,6 +130,57 @@ describe('pausedMs', () => {
     { name: 'a window whose occurrences overlap each other covers all', windows: [window('overlapping', '0 * * * *', 90 * MIN)], from: '2026-06-10T00:00:00Z', to: '2026-06-10T06:00:00Z', paused: 6 * HOUR },
     { name: 'the same window twice counts once', windows: [sundayUpgrade, sundayUpgrade], from: '2026-06-06T00:00:00Z', to: '2026-06-08T00:00:00Z', paused: 2 * HOUR },
     // Paris's hourly starts across the spring change: every UTC hour still has one, so 7 × 24 quarters.
+    // Windows listed out of time order: the union does not depend on the order of the config.
+    {
+      name: 'two overlapping windows listed later one first',
+      windows: [window('b', '0 2 * * *', 2 * HOUR), window('a', '0 1 * * *', 2 * HOUR)],
+      from: '2026-06-10T00:00:00Z',
+      to: '2026-06-10T12:00:00Z',
+      paused: 3 * HOUR,
+    },
+    {
+      name: 'three windows out of order, one bridging the other two',
+      windows: [window('late', '0 5 * * *', HOUR), window('early', '0 1 * * *', HOUR), window('bridge', '30 1 * * *', 4 * HOUR)],
+      from: '2026-06-10T00:00:00Z',
+      to: '2026-06-10T12:00:00Z',
+      paused: 5 * HOUR,
+    },
+    {
+      name: 'a window crossing midnight listed after a morning one',
+      windows: [window('morning', '0 1 * * *', 2 * HOUR), nightly],
+      from: '2026-06-09T12:00:00Z',
+      to: '2026-06-10T12:00:00Z',
+      paused: 4 * HOUR,
+    },
+    { name: 'a range ending exactly when the window opens', windows: [sundayUpgrade], from: '2026-06-06T12:00:00Z', to: '2026-06-07T00:00:00Z', paused: 0 },
+    { name: 'a range starting exactly when the window closes', windows: [sundayUpgrade], from: '2026-06-07T02:00:00Z', to: '2026-06-07T12:00:00Z', paused: 0 },
+    { name: 'a range exactly the window', windows: [sundayUpgrade], from: '2026-06-07T00:00:00Z', to: '2026-06-07T02:00:00Z', paused: 2 * HOUR },
+    { name: 'a millisecond of the window at each end', windows: [sundayUpgrade], from: '2026-06-07T01:59:59.999Z', to: '2026-06-07T02:00:00.001Z', paused: 1 },
+    { name: 'a range crossing midnight inside a window crossing it', windows: [nightly], from: '2026-06-09T23:59:00Z', to: '2026-06-10T00:01:00Z', paused: 2 * MIN },
+    { name: 'a range ending exactly at midnight', windows: [nightly], from: '2026-06-09T22:00:00Z', to: '2026-06-10T00:00:00Z', paused: HOUR },
+    { name: 'a range starting exactly at midnight', windows: [nightly], from: '2026-06-10T00:00:00Z', to: '2026-06-10T23:30:00Z', paused: 2 * HOUR + 30 * MIN },
+    { name: 'a reversed range across midnight', windows: [nightly], from: '2026-06-10T01:00:00Z', to: '2026-06-09T23:00:00Z', paused: 0 },
+    {
+      name: 'back-to-back occurrences leave no gap and count once',
+      windows: [window('hourly', '0 * * * *', HOUR)],
+      from: '2026-06-10T02:30:00Z',
+      to: '2026-06-10T05:15:00Z',
+      paused: 2 * HOUR + 45 * MIN,
+    },
+    {
+      name: 'overlapping occurrences, the range cut inside them',
+      windows: [window('overlapping', '0 */2 * * *', 3 * HOUR)],
+      from: '2026-06-10T01:30:00Z',
+      to: '2026-06-10T04:30:00Z',
+      paused: 3 * HOUR,
+    },
+    {
+      name: 'occurrences with gaps between them',
+      windows: [window('every third hour', '0 */3 * * *', HOUR)],
+      from: '2026-06-10T00:30:00Z',
+      to: '2026-06-10T07:00:00Z',
+      paused: 30 * MIN + 2 * HOUR,
+    },
     { name: 'hourly over 7 days across a change of clocks', windows: [hourlyQuarter], from: '2026-03-26T00:00:00Z', to: '2026-04-02T00:00:00Z', paused: 7 * 24 * 15 * MIN },
     // An hourly cron starts every real hour, the repeated hour of the autumn change too (a daily one starts once).
     { name: 'hourly over 7 days across the autumn change', windows: [hourlyQuarter], from: '2026-10-22T00:00:00Z', to: '2026-10-29T00:00:00Z', paused: 7 * 24 * 15 * MIN },
@@ -123,6 +202,22 @@ describe('pausedMs', () => {
     expect(pausedMs([everyMinute], at('2026-06-01T00:00:00Z'), at('2026-06-08T00:00:00Z'))).toBe(7 * coveredPerDay);
     // activeWindow walks only the starts within one duration.
     expect(activeWindow([everyMinute], at('2026-06-01T18:00:30Z'))).toMatchObject({ startedAt: at('2026-06-01T18:00:00Z') });
+  });
+
+  it('answers right after its memory is emptied: past 20,000 remembered days the old ones are computed again', () => {
+    const weekEnd = at('2026-06-09T00:00:00Z');
+    // Each of the 8 days: 00:00–02:00 from the evening before, and 23:00–24:00.
+    const nightlyWeek = (): number => pausedMs([nightly], weekEnd - 8 * DAY, weekEnd);
+    const upgradeFortnight = (): number => pausedMs([sundayUpgrade], at('2026-06-06T00:00:00Z'), at('2026-06-14T12:00:00Z'));
+    expect(nightlyWeek()).toBe(8 * 3 * HOUR);
+    expect(upgradeFortnight()).toBe(4 * HOUR);
+    // 2,600 windows of different lengths over 8 days: 20,800 days to remember, more than the memory holds.
+    const many = Array.from({ length: 2_600 }, (_, index) => window(`w${index}`, '0 3 * * *', HOUR + index));
+    expect(pausedMs(many, weekEnd - 8 * DAY, weekEnd)).toBe(8 * (HOUR + 2_599));
+    expect(nightlyWeek()).toBe(8 * 3 * HOUR);
+    expect(upgradeFortnight()).toBe(4 * HOUR);
+    expect(pausedMs(many.slice(-2), weekEnd - 2 * DAY, weekEnd)).toBe(2 * (HOUR + 2_599));
+    expect(pausedMs(many.slice(0, 1), weekEnd - 2 * DAY, weekEnd)).toBe(2 * HOUR);
   });
 
   it('answers the same from memory as the first time: a week asked again and again, a little later each time', () => {

@@ -97,4 +97,22 @@ describe('firstMatchingSilence', () => {
     expect(firstMatchingSilence([latestOther, latestEnded], failed, NOW)).toBeUndefined();
     expect(firstMatchingSilence([], failed, NOW)).toBeUndefined();
   });
+
+  it('breaks a tie to the lower id whatever order the silences come in, so every replica names the same one', () => {
+    const lower = silence({ id: 's-0000000b', flow: 689422, endsAt: NOW + 3 * HOUR });
+    const higher = silence({ id: 's-0000000c', name: 'events*', endsAt: NOW + 3 * HOUR });
+    const shorter = silence({ id: 's-00000001', labels: { team: 'growth' }, endsAt: NOW + 2 * HOUR });
+    for (const order of [
+      [lower, higher, shorter],
+      [higher, lower, shorter],
+      [shorter, lower, higher],
+      [shorter, higher, lower],
+    ]) {
+      expect(firstMatchingSilence(order, failed, NOW)).toBe(lower);
+    }
+    // The one ending last wins even when its id is higher and it comes first.
+    const longest = silence({ id: 's-ffffffff', flow: 689422, endsAt: NOW + 3 * HOUR + 1 });
+    expect(firstMatchingSilence([longest, lower, higher], failed, NOW)).toBe(longest);
+    expect(firstMatchingSilence([lower, higher, longest], failed, NOW)).toBe(longest);
+  });
 });

@@ -1,5 +1,7 @@
+import type * as crypto from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { firstMatchingSilence } from '../../src/silences/match-silence.ts';
 import { createSilenceStore, silenceStoreKey, type SilenceStore } from '../../src/silences/silence-store.ts';
 import type { Silence } from '../../src/silences/silence-types.ts';
@@ -7,6 +9,12 @@ import { failedAlert, HOUR } from '../notifiers/alert-fixtures.ts';
 import { connectRedis, dropPrefix, uniquePrefix } from '../support/redis.ts';
 
 /** Silences in a real Redis: what every replica, `status` and the CLI share. */
+
+// A clash of random ids (one in 4 billion) cannot be waited for: the ids can be chosen, everything else stays real.
+vi.mock('node:crypto', async (importOriginal) => {
+  const actual = await importOriginal<typeof crypto>();
+  return { ...actual, randomBytes: vi.fn(actual.randomBytes) };
+});
 
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
 
@@ -21,6 +29,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
+  vi.mocked(randomBytes).mockReset();
   await dropPrefix(redis, prefix);
   redis.disconnect();
 });
@@ -43,6 +52,38 @@ describe('silence store', () => {
     const ids = await Promise.all(Array.from({ length: 50 }, () => store.add(input(), NOW).then((silence) => silence.id)));
     expect(new Set(ids).size).toBe(50);
     expect(await redis.hlen(silenceStoreKey(prefix))).toBe(50);
+  });
+
+  describe('when a new id is already taken', () => {
+    const TAKEN = 's-0000abcd';
+    const FREE = 's-00001234';
+    const bytes = (id: string) => Buffer.from(id.slice(2), 'hex');
+    /** The next ids randomBytes hands out, in order. */
+    function nextIds(...ids: string[]): void {
+      for (const id of ids) vi.mocked(randomBytes).mockImplementationOnce(() => bytes(id));
+    }
+
+    it('tries again with another id and leaves the silence already there untouched', async () => {
+      nextIds(TAKEN);
+      const first = await store.add(input({ flow: 1 }), NOW);
+      expect(first.id).toBe(TAKEN);
+      nextIds(TAKEN, TAKEN, TAKEN, TAKEN, FREE);
+      const second = await store.add(input({ flow: 2 }), NOW);
+      expect(second.id).toBe(FREE);
+      expect(await store.get(TAKEN)).toEqual(first);
+      expect(await store.list(NOW)).toEqual([first, second].sort((a, b) => a.id.localeCompare(b.id)));
+    });
+
+    it('gives up after 5 attempts with an error that names the hash, storing nothing', async () => {
+      nextIds(TAKEN);
+      const first = await store.add(input({ flow: 1 }), NOW);
+      // A sixth id would be free: the store must not get that far.
+      nextIds(TAKEN, TAKEN, TAKEN, TAKEN, TAKEN, FREE);
+      await expect(store.add(input({ flow: 2 }), NOW)).rejects.toThrow(
+        `could not find a free silence id after 5 attempts: is ${silenceStoreKey(prefix)} full of silences?`,
+      );
+      expect(await store.list(NOW)).toEqual([first]);
+    });
   });
 
   it('lists the silences not ended, soonest to end first, and deletes the ended ones', async () => {
