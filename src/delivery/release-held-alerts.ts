@@ -44,8 +44,9 @@ export async function releaseHeldAlerts(deps: ReleaseDependencies): Promise<Rele
   const chosen = new Map<string, (typeof ended)[number]>();
   for (const record of ended) {
     if (!(await stillNews(deps, record, states.get(record.alert.flow.id)))) continue;
-    // One alert per incident and notifier: the latest held (records are oldest first).
-    chosen.set(`${record.alert.flow.id}/${routeKindOf(record.alert) ?? ''}/${record.alert.kind}/${record.notifier}`, record);
+    // One alert per incident and notifier: the latest held (records are oldest first); every recovery kept is news.
+    const group = `${record.alert.flow.id}/${routeKindOf(record.alert) ?? ''}/${record.alert.kind}/${record.notifier}`;
+    chosen.set(isProblem(record.alert) ? group : `${group}/${record.alert.key}`, record);
   }
   const releases = [...chosen.values()];
   await deps.sink.enqueue(
