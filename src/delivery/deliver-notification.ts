@@ -7,7 +7,7 @@ import type { Notifier } from '../notifiers/notifier.ts';
 import { NotifierError } from '../notifiers/notifier.ts';
 import type { Silence } from '../silences/silence-types.ts';
 import { describeHold, findHold, recordHeld } from './held-alerts.ts';
-import { notificationJobId, type NotificationJobData } from './notification-queue.ts';
+import { deliveredMarkerKey, DELIVERED_TTL_S, notificationJobId, type NotificationJobData } from './notification-queue.ts';
 
 /**
  * Sends one alert through one notifier, at most once. BullMQ's job id already keeps a job from being queued
@@ -39,17 +39,13 @@ export interface DeliveryDependencies {
   digests?: { book: DigestBook; policy(notifier: string): DigestPolicy };
 }
 
-export const DELIVERED_TTL_S = 30 * 24 * 3600;
 
 /** Hash of the last alert delivered for a flow (kind, key, notifier, at): what `status` shows. */
 export function lastAlertKey(prefix: string, flowId: number): string {
   return `${prefix}:flow:${flowId}:last-alert`;
 }
 
-/** Set once an alert went out through a notifier; a job for the same pair finding it sends nothing. */
-export function deliveredMarkerKey(prefix: string, alertKey: string, notifier: string): string {
-  return `${prefix}:delivered:${notificationJobId(alertKey, notifier)}`;
-}
+export { deliveredMarkerKey, DELIVERED_TTL_S } from './notification-queue.ts';
 
 export class DeliveryError extends Error {
   override readonly name = 'DeliveryError';

@@ -2,6 +2,7 @@ import { isProblem, routeKindOf, type Alert } from '../alerts/alert.ts';
 import { activeWindow, windowsForFlow } from '../maintenance/maintenance-windows.ts';
 import type { MaintenanceWindow } from '../maintenance/maintenance-types.ts';
 import type { RedisConnection } from '../redis/connect-redis.ts';
+import { deliveredMarkerKey } from './notification-queue.ts';
 import { firstMatchingSilence } from '../silences/match-silence.ts';
 import type { Silence } from '../silences/silence-types.ts';
 
@@ -69,7 +70,7 @@ export async function recordHeld(redis: RedisConnection, prefix: string, held: H
 /** Whether the alert that opened the incident a recovery ends went out through `notifier`. */
 export async function openingDelivered(redis: RedisConnection, prefix: string, recovery: Alert, notifier: string): Promise<boolean> {
   const opening = openingKey(recovery);
-  return opening !== undefined && (await redis.exists(`${prefix}:delivered:${opening}.${notifier}`)) === 1;
+  return opening !== undefined && (await redis.exists(deliveredMarkerKey(prefix, opening, notifier))) === 1;
 }
 
 /** The key of the alert that opened the incident a recovery ends (see the detection rules that build them). */

@@ -33,6 +33,19 @@ export function notificationJobId(alertKey: string, notifier: string): string {
   return `${alertKey}.${notifier}`;
 }
 
+/** How long a delivered marker is kept: longer than any job of the same alert and notifier may wait. */
+export const DELIVERED_TTL_S = 30 * 24 * 3600;
+
+/** Set once an alert went out through a notifier; a job for the same pair finding it sends nothing. */
+export function deliveredMarkerKey(prefix: string, alertKey: string, notifier: string): string {
+  return deliveredMarkerOfJob(prefix, notificationJobId(alertKey, notifier));
+}
+
+/** The delivered marker of the pair a job id `<alert key>.<notifier>` names (digests keep members by job id). */
+export function deliveredMarkerOfJob(prefix: string, jobId: string): string {
+  return `${prefix}:delivered:${jobId}`;
+}
+
 const DAY_S = 24 * 3600;
 
 /** `queue` is read at each call: the watchdog may have replaced it. */

@@ -104,6 +104,9 @@ export function digestKeys(prefix: string, notifier: string) {
     sent: `${prefix}:notifier:${notifier}:sent`,
     digest: `${prefix}:notifier:${notifier}:digest`,
     since: `${prefix}:notifier:${notifier}:digest-since`,
+    /** Held by the replica sending the digest, and when a failed send may be tried again. */
+    lock: `${prefix}:notifier:${notifier}:digest-lock`,
+    retry: `${prefix}:notifier:${notifier}:digest-retry`,
   };
 }
 

@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
-import { DELIVERED_TTL_S } from '../delivery/deliver-notification.ts';
-import { deliveryBackoff } from '../delivery/notification-queue.ts';
+import { deliveredMarkerOfJob, deliveryBackoff, DELIVERED_TTL_S } from '../delivery/notification-queue.ts';
 import { NotifierError, type Notifier } from '../notifiers/notifier.ts';
 import type { RedisConnection } from '../redis/connect-redis.ts';
-import type { DigestBook, DigestPolicy } from './digest-book.ts';
+import { digestKeys, type DigestBook, type DigestPolicy } from './digest-book.ts';
 
 /**
  * Sends each notifier's digest once its first member has waited `groupInterval`. Every replica runs this; a lock per
@@ -37,10 +36,6 @@ export async function flushDueDigests(deps: FlushDependencies): Promise<number> 
   return sent;
 }
 
-function keysOf(prefix: string, notifier: string) {
-  return { lock: `${prefix}:notifier:${notifier}:digest-lock`, retry: `${prefix}:notifier:${notifier}:digest-retry` };
-}
-
 async function flushOne(deps: FlushDependencies, name: string): Promise<boolean> {
   const policy = deps.policy(name);
   const first = await deps.book.read(name);
@@ -50,7 +45,7 @@ async function flushOne(deps: FlushDependencies, name: string): Promise<boolean>
   }
   const now = deps.now();
   if (now < first.since + policy.groupIntervalMs) return false;
-  const keys = keysOf(deps.prefix, name);
+  const keys = digestKeys(deps.prefix, name);
   const retry = parseRetry(await deps.redis().get(keys.retry));
   if (retry !== undefined && now < retry.at) return false;
   const owner = `${process.pid}-${Math.random()}`;
@@ -82,8 +77,8 @@ async function flushOne(deps: FlushDependencies, name: string): Promise<boolean>
     await deps.book.settle({
       notifier: name,
       jobIds: digest.members.map((member) => member.jobId),
-      // The gate names each member by its job id, `<alert key>.<notifier>`: the delivered marker's own suffix.
-      markerKey: (jobId) => `${deps.prefix}:delivered:${jobId}`,
+      // The gate names each member by its job id, `<alert key>.<notifier>`.
+      markerKey: (jobId) => deliveredMarkerOfJob(deps.prefix, jobId),
       policy,
       now: deps.now(),
       markerTtlS: DELIVERED_TTL_S,
