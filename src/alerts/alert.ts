@@ -154,6 +154,12 @@ export interface HeldBy {
 export interface Alert {
   /** Deterministic identity: the same (flow, attempt, kind) always yields the same key, so retries dedupe. */
   key: string;
+  /**
+   * The incident the alert belongs to: the key of the alert that opened it, shared by the failures that follow, its
+   * reminders and its recovery (PagerDuty's dedup_key, the webhook's `incident`). Absent when it is the alert's own key
+   * (an opening alert, a one-off notice); read it with `incidentOf`.
+   */
+  incident?: string;
   kind: AlertKind;
   /** `labels`: the flow's labels from the config (routes, silences and maintenance windows match on them). */
   flow: { id: number; name: string; url?: string; labels?: Record<string, string> };
@@ -199,6 +205,11 @@ export function isAboutFlow(alert: Alert): boolean {
 /** What `portable-watch test-alert` sends: about no flow (the id is a stand-in no medium shows), changing nothing. */
 export function testMessage(now: number): Alert {
   return { key: `test-${now}`, kind: 'test', flow: { id: 0, name: 'portable-watch test message' }, detectedAt: now };
+}
+
+/** The incident an alert belongs to (see `Alert.incident`): one-off notices and test alerts are their own. */
+export function incidentOf(alert: Pick<Alert, 'key' | 'incident'>): string {
+  return alert.incident ?? alert.key;
 }
 
 /**

@@ -282,6 +282,7 @@ function remindAccount(tracker: AccountState, repeatEvery: number | null, flow: 
   const alert: Alert = {
     key: `${monitor.key}-monitor-error-reminder-${number}`,
     kind: 'monitor-error',
+    incident: `${monitor.key}-monitor-error`,
     flow,
     monitor: { problem: monitor.problem, message: monitor.message, since: monitor.since, scope: 'account' },
     reminder: { number, since: monitor.since },

@@ -38,6 +38,7 @@ export function detectMissedRuns(input: MissedRunInput): { alerts: Alert[]; miss
       const recovered: Alert = {
         key: `${missedKey(flow.id, open.expectedAt)}-recovered`,
         kind: 'recovered',
+        incident: missedKey(flow.id, open.expectedAt),
         flow,
         attempt: next,
         resolves: { kind: 'missed', since: open.since, expectedAt: open.expectedAt },
@@ -83,6 +84,6 @@ function findGap(schedule: Schedule, since: number, now: number, missedAfter: nu
   return paused === 0 ? gap : findMissedRuns(schedule, { since, now: now - paused, ...grace });
 }
 
-function missedKey(flowId: number, expectedAt: number): string {
+export function missedKey(flowId: number, expectedAt: number): string {
   return `f${flowId}-missed-${expectedAt}`;
 }

@@ -70,6 +70,7 @@ function monitorAlert(
   return {
     key: `${incident.key}-${kind}`,
     kind,
+    incident: `${incident.key}-monitor-error`,
     flow: subject.flow,
     monitor: { problem: incident.problem, message: incident.message, since: incident.since, scope: subject.scope },
     detectedAt: now,

@@ -65,6 +65,7 @@ function recovered(flow: Alert['flow'], attempt: AlertAttempt, kind: 'partial' |
   return {
     key: `f${flow.id}-a${attempt.id}-recovered-${kind}`,
     kind: 'recovered',
+    incident: `f${flow.id}-a${incident.attemptId}-${kind}`,
     flow,
     attempt,
     resolves: { kind, attemptId: incident.attemptId, since: incident.since },

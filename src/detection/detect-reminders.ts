@@ -1,6 +1,8 @@
 import type { Alert, AlertAttempt } from '../alerts/alert.ts';
 import { isFinished } from '../portable/run-attempt.ts';
 import type { FlowIdentity } from './detect-run-events.ts';
+import { missedKey } from './detect-missed-runs.ts';
+import { runIncidentKey } from './run-alerts.ts';
 import { incidentFailures, type FlowState, type ReminderRecord, type RunIncident } from './flow-state.ts';
 
 /**
@@ -45,6 +47,7 @@ export function detectReminders(input: {
     reminders[incident.key] = { openedAt: record.openedAt, sent: number, lastAt: now };
     alerts.push({
       key: `${incident.key}-reminder-${number}`,
+      incident: incident.key,
       ...incident.facts,
       flow,
       reminder: { number, since: incident.since, ...(incident.failedAttempts === undefined ? {} : { failedAttempts: incident.failedAttempts }) },
@@ -61,7 +64,7 @@ function openIncidents(flow: FlowIdentity, state: FlowState, now: number): OpenI
   const missed = state.missed;
   if (missed !== null) {
     open.push({
-      key: `f${flow.id}-missed-${missed.expectedAt}`,
+      key: missedKey(flow.id, missed.expectedAt),
       since: missed.since,
       facts: { kind: 'missed', ...(missed.facts === undefined ? {} : { missed: missed.facts }) },
     });
@@ -92,7 +95,7 @@ function stillOpen(incident: RunIncident, state: FlowState): boolean {
 function runIncident(flow: FlowIdentity, incident: RunIncident, state: FlowState, now: number): OpenIncident {
   const failures = incidentFailures(incident);
   return {
-    key: `f${flow.id}-a${incident.attemptId}-${incident.kind}`,
+    key: runIncidentKey(flow.id, incident),
     since: incident.since,
     ...(failures > 0 ? { failedAttempts: failures } : {}),
     facts: {

@@ -6,7 +6,7 @@ import { detectMissedRuns } from './detect-missed-runs.ts';
 import { judgeSuccess, type QualityIncidents } from './detect-quality.ts';
 import { incidentFailures, type FlowState, type KnownAttempt, type LastFailure, type LastRun } from './flow-state.ts';
 import { runtimeLimit } from './learned-runtime.ts';
-import { alertAttempt, lostTrackAlert, openIncident, recoveredAlert, runAlert } from './run-alerts.ts';
+import { alertAttempt, lostTrackAlert, openIncident, recoveredAlert, runAlert, runIncidentKey } from './run-alerts.ts';
 import { recordSuccess } from './run-history.ts';
 import type { Schedule } from './schedule.ts';
 
@@ -172,8 +172,8 @@ export function detectRunEvents(input: {
       // Below alertAfter a failure is quiet (still recorded as lastFailure); once an alerted failure has opened the
       // incident, every further failure alerts, even one a late success of an older run left alone in a row.
       if (detect.has('failed') && (failuresInARow >= alertAfter || incident?.kind === 'failed')) {
-        alerts.push({ ...runAlert('failed', flow, judged, now), ...(alertAfter > 1 ? { failuresInARow } : {}) });
         incident = openIncident(incident, 'failed', judged, now);
+        alerts.push({ ...runAlert('failed', flow, judged, now), incident: runIncidentKey(flow.id, incident), ...(alertAfter > 1 ? { failuresInARow } : {}) });
       }
     } else if (!alreadyFinished && attempt.state === 'unrecognised') {
       if (detect.has('unknown-outcome')) alerts.push(runAlert('unknown-outcome', flow, judged, now));
@@ -192,8 +192,8 @@ export function detectRunEvents(input: {
       const paused = now - createdAt > limit.limitMs && windows.length > 0 ? pausedMs(windows, createdAt, now) : 0;
       if (now - createdAt - paused > limit.limitMs) {
         const runtime = paused > 0 ? { ...limit, pausedMs: paused } : limit;
-        alerts.push({ ...runAlert('stalled', flow, judged, now), maxRuntimeMs: limit.limitMs, runtime });
         incident = openIncident(incident, 'stalled', judged, now, runtime);
+        alerts.push({ ...runAlert('stalled', flow, judged, now), incident: runIncidentKey(flow.id, incident), maxRuntimeMs: limit.limitMs, runtime });
         stalledAlerted = true;
       }
     }

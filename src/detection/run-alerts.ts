@@ -26,6 +26,11 @@ export function openIncident(current: RunIncident | null, kind: RunIncident['kin
 
 const FIRST_ERROR_MAX_LENGTH = 1000;
 
+/** The incident id of a failed or stalled incident: the key of the alert its opening attempt raised. */
+export function runIncidentKey(flowId: number, incident: Pick<RunIncident, 'attemptId' | 'kind'>): string {
+  return `f${flowId}-a${incident.attemptId}-${incident.kind}`;
+}
+
 export function runAlert(kind: 'failed' | 'stalled' | 'unknown-outcome', flow: FlowIdentity, attempt: RunAttempt, now: number): Alert {
   return { key: `f${flow.id}-a${attempt.id}-${kind}`, kind, flow, attempt: alertAttempt(attempt, now), detectedAt: now };
 }
@@ -34,6 +39,7 @@ export function recoveredAlert(flow: FlowIdentity, attempt: RunAttempt, incident
   return {
     key: `f${flow.id}-a${attempt.id}-recovered`,
     kind: 'recovered',
+    incident: runIncidentKey(flow.id, incident),
     flow,
     attempt: alertAttempt(attempt, now),
     resolves: { kind: incident.kind, attemptId: incident.attemptId, since: incident.since },

@@ -134,6 +134,7 @@ describe('what a reminder carries', () => {
   it('a failed incident: the opening attempt as far as it is known, since when, and how many attempts failed', () => {
     expect(remind(state({ incident: failedIncident }), 'f42-a9-failed')).toStrictEqual({
       key: 'f42-a9-failed-reminder-2',
+      incident: 'f42-a9-failed',
       kind: 'failed',
       flow,
       attempt: {
