@@ -6,7 +6,9 @@
 export type ConfigPath = readonly (string | number)[];
 
 /** Keys whose values are credentials; no message may quote them, whatever went wrong. */
-const SECRET_KEYS: ReadonlySet<string> = new Set(['token', 'webhookUrl', 'smtpUrl']);
+const SECRET_KEYS: ReadonlySet<string> = new Set(['token', 'webhookUrl', 'smtpUrl', 'routingKey', 'secret']);
+/** Keys secret only in a notifier: a webhook's `url` carries its token; every header value may be a credential. */
+const NOTIFIER_SECRET_KEYS: ReadonlySet<string> = new Set(['url', 'headers']);
 
 const PLAIN_KEY = /^[A-Za-z_][\w-]*$/;
 
@@ -22,5 +24,8 @@ export function formatPath(path: ConfigPath): string {
 
 export function isSecretPath(path: ConfigPath): boolean {
   const last = path.at(-1);
-  return typeof last === 'string' && SECRET_KEYS.has(last);
+  if (typeof last === 'string' && SECRET_KEYS.has(last)) return true;
+  // notifiers.<name>.url, notifiers.<name>.headers.<header>
+  const key = path[2];
+  return path[0] === 'notifiers' && typeof key === 'string' && NOTIFIER_SECRET_KEYS.has(key);
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { closedObject } from './closed-object.ts';
+import { pagerDutyFields, teamsFields, webhookFields } from './http-notifier-schemas.ts';
 import { burstSchema, groupIntervalSchema } from './noise-settings.ts';
 import { isHttpUrl, missing, text } from './setting-values.ts';
 
@@ -29,26 +30,55 @@ const pace = {
   groupInterval: groupIntervalSchema.prefault('1m'),
 };
 
-const slackNotifierSchema = closedObject({
+const slackFields = {
   type: z.literal('slack'),
   /** Slack incoming-webhook URL. Required; a secret. */
   webhookUrl: z.string({ error: missing('add webhookUrl: "${SLACK_WEBHOOK_URL}"') }).refine(isHttpUrl, 'is not an http(s) URL'),
   /** Slack mentions put before the alert, e.g. `<!here>` or `<@U012AB3CD> <!subteam^S012AB3CD>`. Default: none. */
   mention: text.pipe(z.string().regex(SLACK_MENTIONS, NOT_MENTION)).optional(),
-  ...pace,
-});
+};
 
-const emailNotifierSchema = closedObject({
+const emailFields = {
   type: z.literal('email'),
   /** Recipients. Required, at least one; sent through the top-level `email:` section. */
   to: z.array(emailAddress, { error: missing('add to: [team@example.com]') }).min(1, 'is empty (list at least one address)'),
-  ...pace,
-});
+};
 
 /** Prints alerts on the terminal; for demos and trying a config out. No keys of its own. */
-const consoleNotifierSchema = closedObject({ type: z.literal('console'), ...pace });
+const consoleFields = { type: z.literal('console') };
 
-const notifierOptions = [slackNotifierSchema, emailNotifierSchema, consoleNotifierSchema] as const;
+/*
+ * PagerDuty Events API v2 (an alert triggers, its recovery resolves), a Microsoft Teams channel through a Workflows
+ * webhook, and any HTTP endpoint (a versioned JSON body, schemas/webhook-v1.json, signed per Standard Webhooks):
+ * their keys are in http-notifier-schemas.ts.
+ */
+const fieldsByType = [slackFields, emailFields, consoleFields, pagerDutyFields, teamsFields, webhookFields] as const;
+
+/** A key of another notifier type is told where it belongs: `routingKey` on a teams notifier is a pagerduty key. */
+function misplacedKeys(own: { type: z.ZodLiteral<string> }): Record<string, string> {
+  const misplaced: Record<string, string> = {};
+  for (const fields of fieldsByType) {
+    if (fields === own) continue;
+    for (const key of Object.keys(fields)) {
+      if (key === 'type' || Object.hasOwn(own, key)) continue;
+      const types = fieldsByType.filter((other) => Object.hasOwn(other, key)).map((other) => other.type.value);
+      misplaced[key] = `is a key of ${types.join(' and ')} notifiers, not of type ${own.type.value} (remove it, or change the type)`;
+    }
+  }
+  return misplaced;
+}
+
+const withPace = <Fields extends { type: z.ZodLiteral<string> } & z.ZodRawShape>(fields: Fields) =>
+  closedObject({ ...fields, ...pace }, undefined, misplacedKeys(fields));
+
+const notifierOptions = [
+  withPace(slackFields),
+  withPace(emailFields),
+  withPace(consoleFields),
+  withPace(pagerDutyFields),
+  withPace(teamsFields),
+  withPace(webhookFields),
+] as const;
 
 export const NOTIFIER_TYPES = notifierOptions.map((option) => option.shape.type.value);
 

@@ -12,7 +12,8 @@ import type { StandIn, YamlReading } from './read-yaml.ts';
  * A config loaded this way holds made-up URLs and tokens: it must never reach a notifier or the Portable client.
  */
 // A time zone, a percentage and a detection rule are kinds of their own; '1m' serves as duration, maxRuntime and schedule.
-const STAND_INS = ['https://unset.invalid/{id}', 'smtp://unset.invalid', 'unset@unset.invalid', '1m', 'true', 'UTC', '0%', 'failed'] as const;
+// A webhook's signing secret must be base64 of 16 bytes or more: 'whsec_' + base64 of 'unset stand-in secret'.
+const STAND_INS = ['https://unset.invalid/{id}', 'smtp://unset.invalid', 'unset@unset.invalid', '1m', 'true', 'UTC', '0%', 'failed', 'whsec_dW5zZXQgc3RhbmQtaW4gc2VjcmV0'] as const;
 
 interface Issue {
   path: readonly PropertyKey[];

@@ -33,7 +33,7 @@ export function createLogger(options: { level?: string; format?: LogFormat; dest
     level: options.level ?? 'info',
     base: { service: 'portable-watch' },
     redact: {
-      paths: ['token', '*.token', 'webhookUrl', '*.webhookUrl', 'smtpUrl', '*.smtpUrl', 'headers.authorization', '*.headers.authorization'],
+      paths: ['token', '*.token', 'webhookUrl', '*.webhookUrl', 'smtpUrl', '*.smtpUrl', 'routingKey', '*.routingKey', 'secret', '*.secret', 'headers.authorization', '*.headers.authorization'],
       censor: '[redacted]',
     },
     serializers: { err: serializeError },

@@ -2,7 +2,10 @@ import type { Writable } from 'node:stream';
 import { createConsoleNotifier } from './console-notifier.ts';
 import { createEmailNotifier, type EmailSettings } from './email/email-notifier.ts';
 import { NotifierError, type Notifier, type NotifierType } from './notifier.ts';
+import { createPagerDutyNotifier } from './pagerduty/pagerduty-notifier.ts';
 import { createSlackNotifier } from './slack/slack-notifier.ts';
+import { createTeamsNotifier } from './teams/teams-notifier.ts';
+import { createWebhookNotifier } from './webhook/webhook-notifier.ts';
 
 /**
  * Each notifier type's own settings, as written in the config. Adding a type means adding it here, to
@@ -12,6 +15,10 @@ interface NotifierSettingsByType {
   slack: { webhookUrl: string; mention?: string };
   email: { to: string[] };
   console: Record<never, never>;
+  pagerduty: { routingKey: string; url?: string };
+  teams: { webhookUrl: string };
+  /** `timeout` in ms. */
+  webhook: { url: string; secret?: string; headers?: Record<string, string>; timeout?: number };
 }
 
 export type NotifierConfig = { [T in NotifierType]: { type: T } & NotifierSettingsByType[T] }[NotifierType];
@@ -48,7 +55,22 @@ export const notifierFactories: { [T in NotifierType]: NotifierFactory<T> } = {
     return createEmailNotifier({ name, ...settings, ...deps.email, timeoutMs: deps.timeoutMs });
   },
   console: (name, _settings, deps) => createConsoleNotifier({ name, out: deps.consoleOut ?? process.stdout }),
+  pagerduty: (name, settings, deps) => createPagerDutyNotifier({ name, ...settings, ...httpDeps(deps) }),
+  teams: (name, settings, deps) => createTeamsNotifier({ name, ...settings, ...httpDeps(deps) }),
+  webhook: (name, { timeout, ...settings }, deps) => {
+    const http = httpDeps(deps);
+    return createWebhookNotifier({ name, ...settings, ...http, ...(timeout === undefined ? {} : { timeoutMs: timeout }) });
+  },
 };
+
+/** What the notifiers that post over HTTP take from the shared deps. */
+function httpDeps(deps: NotifierDeps): { fetch?: typeof fetch; timeoutMs?: number; now?: () => number } {
+  return {
+    ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
+    ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }),
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+  };
+}
 
 /**
  * Builds the notifier a config entry describes. Throws a permanent NotifierError for settings that cannot

@@ -2,7 +2,7 @@ import type { Alert } from '../alerts/alert.ts';
 import type { Digest } from '../digests/digest-types.ts';
 
 /** Every medium an alert can go out through; `notifierFactories` must have one entry per member. */
-export type NotifierType = 'slack' | 'email' | 'console';
+export type NotifierType = 'slack' | 'email' | 'console' | 'pagerduty' | 'teams' | 'webhook';
 
 export interface SendOptions {
   /** Aborts the send (e.g. on shutdown); the send then fails with a retryable NotifierError. */

@@ -105,7 +105,7 @@ const refusals: { fixture: string; problems: string[] }[] = [
   },
   {
     fixture: 'unknown-notifier-type.yaml',
-    problems: ['notifiers.pager.type: unknown notifier type "pagerduty" (known types: slack, email, console)'],
+    problems: ['notifiers.pager.type: unknown notifier type "opsgenie" (known types: slack, email, console, pagerduty, teams, webhook)'],
   },
   { fixture: 'empty-flows.yaml', problems: ['flows: is empty (list at least one flow to watch)'] },
   { fixture: 'missing-token.yaml', problems: ['portable.token: is required (add token: ${PORTABLE_API_TOKEN})'] },

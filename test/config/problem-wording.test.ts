@@ -66,8 +66,8 @@ describe('a notifier of the wrong shape', () => {
 
   it.each([
     ['written as text', 'slack', 'notifiers.oncall: expected a mapping, got text'],
-    ['without a type', '{ webhookUrl: "https://hooks.slack.test/x" }', 'notifiers.oncall.type: is required (known types: slack, email, console)'],
-    ['with a mapping as its type', '{ type: { name: slack } }', 'notifiers.oncall.type: unknown notifier type a mapping (known types: slack, email, console)'],
+    ['without a type', '{ webhookUrl: "https://hooks.slack.test/x" }', 'notifiers.oncall.type: is required (known types: slack, email, console, pagerduty, teams, webhook)'],
+    ['with a mapping as its type', '{ type: { name: slack } }', 'notifiers.oncall.type: unknown notifier type a mapping (known types: slack, email, console, pagerduty, teams, webhook)'],
   ])('is refused, saying what is wrong: %s', (_case, notifier, problem) => {
     expect(withNotifier(notifier)).toEqual({ ok: false, problems: [problem] });
   });

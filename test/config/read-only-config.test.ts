@@ -84,6 +84,21 @@ describe('parseConfig with unsetVariables: stand-in', () => {
     });
   });
 
+  it('loads the secrets of pagerduty, teams and webhook notifiers from unset variables', () => {
+    const text = [
+      'portable: { token: "${PORTABLE_API_TOKEN}" }',
+      'notifiers:',
+      '  pager: { type: pagerduty, routingKey: "${PAGERDUTY_ROUTING_KEY}", url: "${PAGERDUTY_URL}" }',
+      '  channel: { type: teams, webhookUrl: "${TEAMS_WEBHOOK_URL}" }',
+      '  bot: { type: webhook, url: "${BOT_URL}", secret: "${BOT_SECRET}", headers: { Authorization: "Bearer ${BOT_TOKEN}" }, timeout: "${BOT_TIMEOUT}" }',
+      'defaults: { notify: [pager, channel, bot] }',
+      'flows: [{ id: 1 }]',
+    ].join('\n');
+    const result = parseConfig(text, {}, 'flows.yaml', STAND_IN);
+    expect(result.ok ? [] : result.problems).toEqual([]);
+    expect(result.ok && Object.keys(result.config.notifiers)).toEqual(['pager', 'channel', 'bot']);
+  });
+
   it('reports an unset variable where the command needs the value: a flow id, a notify name', () => {
     const text = ['portable: { token: "${PORTABLE_API_TOKEN}" }', 'notifiers: { oncall: { type: console } }', 'flows:', '  - { id: "${FLOW_ID}", notify: ["${WHO}"] }'].join('\n');
     expect(parseConfig(text, {}, 'flows.yaml', STAND_IN)).toEqual({

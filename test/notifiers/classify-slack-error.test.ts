@@ -1,7 +1,7 @@
 import { IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
 import { describe, expect, it } from 'vitest';
 import { classifySlackError } from '../../src/notifiers/slack/classify-slack-error.ts';
-import { parseRetryAfter } from '../../src/notifiers/slack/slack-notifier.ts';
+import { parseRetryAfter } from '../../src/notifiers/http/post-json.ts';
 import { expectClassified } from './expect-classified.ts';
 
 const WHO = 'Slack webhook for notifier "oncall"';

@@ -2,6 +2,7 @@ import { IncomingWebhook, type FetchFunction } from '@slack/webhook';
 import type { Alert } from '../../alerts/alert.ts';
 import type { Digest } from '../../digests/digest-types.ts';
 import { interruptedSendError, NotifierError, sendDeadline, type Notifier, type SendOptions } from '../notifier.ts';
+import { parseRetryAfter } from '../http/post-json.ts';
 import { classifySlackError } from './classify-slack-error.ts';
 import { renderSlackDigest } from './render-slack-digest.ts';
 import { renderSlackMessage, type SlackMessage, type SlackRenderOptions } from './render-slack-message.ts';
@@ -89,13 +90,4 @@ function assertWebhookUrl(name: string, webhookUrl: string): void {
       code: 'invalid_url',
     });
   }
-}
-
-/** Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
-  if (value === null) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
