@@ -39,6 +39,8 @@ COPY --from=build /app/dist ./dist
 COPY bin ./bin
 # The real config is mounted at CONFIG_PATH; the example documents every key (a template reading the secrets from the environment).
 COPY config/flows.example.yaml ./config/flows.example.yaml
+# The JSON Schema of the webhook notifier's body, for whoever writes a receiver.
+COPY schemas ./schemas
 # Files stay owned by root, so the worker cannot rewrite its own code or dependencies.
 USER node
 EXPOSE 8080
