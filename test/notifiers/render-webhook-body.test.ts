@@ -179,7 +179,7 @@ describe('the schema and the documented example', () => {
   it('accepts the example body, which is exactly what a failed alert of a labelled flow sends', () => {
     const example = readJson(WEBHOOK_EXAMPLE_URL);
     expect(webhookSchemaErrors(example)).toEqual([]);
-    const alert = failedAlert({ severity: 'critical', flow: { ...FLOW, labels: { team: 'data', tier: 'critical' } } });
+    const alert = failedAlert({ key: 'f689422-a632458-failed', severity: 'critical', flow: { ...FLOW, labels: { team: 'data', tier: 'critical' } } });
     expect(example).toEqual(renderWebhookBody(alert));
   });
 
