@@ -19,7 +19,13 @@ export interface CheckWatchdog {
 }
 
 export interface CheckWatchdogOptions {
+  /** The wall clock: what Redis' record of the installation's last check is compared with, and what logs show. */
   now: () => number;
+  /**
+   * This process' own elapsed time, default performance.now(): a wall clock stepped forward (NTP, a VM resumed) must
+   * not look like hours without a check and rebuild workers that are fine.
+   */
+  elapsed?: () => number;
   log: Pick<Logger, 'warn' | 'info' | 'error' | 'debug'>;
   /** The shortest `pollEvery` of the flows watched now; undefined when none is (no check is due). */
   shortestPollEvery(): number | undefined;
@@ -45,9 +51,12 @@ export const WATCHDOG_GIVE_UP_MS = 2 * 60_000;
 
 export function createCheckWatchdog(options: CheckWatchdogOptions): CheckWatchdog {
   const { now, log } = options;
+  const elapsed = options.elapsed ?? (() => performance.now());
   const minStallMs = options.minStallMs ?? WATCHDOG_MIN_STALL_MS;
   const giveUpAfterMs = options.giveUpAfterMs ?? WATCHDOG_GIVE_UP_MS;
-  let lastCompleted = now();
+  // Every time below is on the elapsed clock but `lastCompletedAt` (for people) and Redis' record (the wall clock).
+  let lastCompleted = elapsed();
+  let lastCompletedAt = now();
   /** When this stall was first acted on; undefined while checks complete. */
   let firstRestartAt: number | undefined;
   let lastRestartAt = 0;
@@ -60,17 +69,17 @@ export function createCheckWatchdog(options: CheckWatchdogOptions): CheckWatchdo
     const pollEvery = options.shortestPollEvery();
     if (pollEvery === undefined) return;
     const stallMs = Math.max(minStallMs, 3 * pollEvery);
-    const at = now();
+    const at = elapsed();
     if (at - lastCompleted < stallMs) return;
     const elsewhere = await options.lastCheckInInstallation().catch(() => undefined);
-    if (elsewhere !== undefined && at - elsewhere < stallMs) return;
+    if (elsewhere !== undefined && now() - elsewhere < stallMs) return;
     // One rebuild per stall period: a rebuild needs time to show, and one that failed (Redis away) is retried.
     if (at - lastRestartAt < stallMs) return;
     firstRestartAt ??= at;
     if (!announced) {
       // Told once per stall; a stall that began in an outage is told if it outlasts it.
       announced = options.redisRefusing?.() !== true;
-      const fields = { lastCheckCompleted: new Date(lastCompleted).toISOString(), stalledSeconds: Math.round((at - lastCompleted) / 1000) };
+      const fields = { lastCheckCompleted: new Date(lastCompletedAt).toISOString(), stalledSeconds: Math.round((at - lastCompleted) / 1000) };
       const message = 'no check has completed for too long; recreating the Redis connection and the workers';
       if (announced) log.warn(fields, message);
       else log.debug(fields, message);
@@ -88,20 +97,22 @@ export function createCheckWatchdog(options: CheckWatchdogOptions): CheckWatchdo
 
   return {
     checkCompleted() {
-      const at = now();
+      const at = elapsed();
       if (firstRestartAt !== undefined) {
         if (announced) log.info({ stalledSeconds: Math.round((at - lastCompleted) / 1000) }, 'checks complete again');
         firstRestartAt = undefined;
         announced = false;
       }
       lastCompleted = at;
+      lastCompletedAt = now();
     },
     health() {
-      if (firstRestartAt === undefined || now() - firstRestartAt < giveUpAfterMs) return { healthy: true };
-      return { healthy: false, reason: `no check completed since ${new Date(lastCompleted).toISOString()}` };
+      if (firstRestartAt === undefined || elapsed() - firstRestartAt < giveUpAfterMs) return { healthy: true };
+      return { healthy: false, reason: `no check completed since ${new Date(lastCompletedAt).toISOString()}` };
     },
     start() {
-      lastCompleted = now();
+      lastCompleted = elapsed();
+      lastCompletedAt = now();
       timer ??= setInterval(() => {
         if (looking) return;
         looking = true;

@@ -19,6 +19,7 @@ function watchdogAt(
   const { log, lines } = captureLog();
   const watchdog = createCheckWatchdog({
     now: () => now,
+    elapsed: () => now,
     log,
     shortestPollEvery: () => options.pollEvery,
     lastCheckInInstallation: () => Promise.resolve(options.elsewhere?.()),
@@ -121,5 +122,42 @@ describe('the watchdog rules', () => {
     expect(clock.restarts).toHaveLength(1);
     expect(clock.told()).toEqual([]);
     clock.watchdog.close();
+  });
+});
+
+describe('a wall clock that jumps', () => {
+  it('a wall clock stepped 4 hours forward is not 4 hours without a check: the elapsed clock decides', async () => {
+    let wall = 1_000_000;
+    let elapsed = 0;
+    const restarts: number[] = [];
+    const { log, lines } = captureLog();
+    const watchdog = createCheckWatchdog({
+      now: () => wall,
+      elapsed: () => elapsed,
+      log,
+      shortestPollEvery: () => 1_000,
+      // Redis last saw a check begin just before the step, on the wall clock of then.
+      lastCheckInInstallation: () => Promise.resolve(1_000_000),
+      restart: () => {
+        restarts.push(elapsed);
+        return Promise.resolve();
+      },
+      everyMs: 1_000,
+    });
+    watchdog.start();
+    wall += 4 * 3_600_000;
+    elapsed += 1_000;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(restarts).toEqual([]);
+    // Checks really stopped: 31 s pass on both clocks, and then it acts, telling the wall-clock time of the last check.
+    wall += 31_000;
+    elapsed += 31_000;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(restarts).toEqual([32_000]);
+    expect(lines.find((line) => line.msg === 'no check has completed for too long; recreating the Redis connection and the workers')).toMatchObject({
+      lastCheckCompleted: new Date(1_000_000).toISOString(),
+      stalledSeconds: 32,
+    });
+    watchdog.close();
   });
 });
