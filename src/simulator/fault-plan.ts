@@ -1,6 +1,7 @@
 /**
  * Scripted misbehaviour for the simulator: errors, rate limits, slowness and broken bodies, settable while
- * the server runs, optionally limited to one flow, one endpoint and a number of occurrences.
+ * the server runs, optionally limited to one account, one flow, one endpoint and a number of occurrences.
+ * A fault without an account is the server's: it hits every account, as an outage of Portable would.
  *
  * Faults are checked in the order they were injected. Every matching `delay` adds its wait and the request
  * goes on; the first matching response fault answers the request. The plan is expected to hold a handful
@@ -29,6 +30,8 @@ export type RetryAfter = number | Date | string;
 export type Endpoint = 'flows' | 'flow' | 'run' | 'status';
 
 export interface FaultScope {
+  /** Only requests carrying this account's token (its label); default every account. */
+  account?: string;
   /** Only requests for this flow; default every request, `/v2/flows` included. */
   flowId?: number;
   /** Only this endpoint; default all. */
@@ -61,8 +64,8 @@ export interface FaultPlan {
   inject(fault: Fault, scope?: FaultScope): number;
   remove(faultId: number): boolean;
   clear(): void;
-  /** Consumes the faults that match this request and says what to do. */
-  take(flowId: number | undefined, endpoint: Endpoint): FaultDecision;
+  /** Consumes the faults that match this request (already authorised as `account`) and says what to do. */
+  take(flowId: number | undefined, endpoint: Endpoint, account?: string): FaultDecision;
   readonly size: number;
 }
 
@@ -83,11 +86,11 @@ export function createFaultPlan(): FaultPlan {
     clear() {
       faults = [];
     },
-    take(flowId, endpoint) {
+    take(flowId, endpoint, account) {
       const decision: FaultDecision = { delayMs: 0, response: undefined, omitAttemptIds: [] };
       if (faults.length === 0) return decision;
       for (const active of faults) {
-        if (active.remaining <= 0 || !matches(active.scope, flowId, endpoint)) continue;
+        if (active.remaining <= 0 || !matches(active.scope, flowId, endpoint, account)) continue;
         active.remaining -= 1;
         if (active.fault.kind === 'delay') {
           decision.delayMs += active.fault.ms;
@@ -109,7 +112,8 @@ export function createFaultPlan(): FaultPlan {
   };
 }
 
-function matches(scope: FaultScope, flowId: number | undefined, endpoint: Endpoint): boolean {
+function matches(scope: FaultScope, flowId: number | undefined, endpoint: Endpoint, account: string | undefined): boolean {
+  if (scope.account !== undefined && scope.account !== account) return false;
   if (scope.flowId !== undefined && scope.flowId !== flowId) return false;
   return scope.endpoint === undefined || scope.endpoint === endpoint;
 }

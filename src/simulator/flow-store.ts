@@ -106,10 +106,15 @@ export interface FlowStore {
   latestAttempt(flowId: number): SimulatedAttempt | undefined;
 }
 
-export function createFlowStore(now: () => number): FlowStore {
+/** The next attempt id to hand out; one sequence may be shared by several stores (the simulator's accounts). */
+export interface AttemptIds {
+  next: number;
+}
+
+export function createFlowStore(now: () => number, attemptIds: AttemptIds = { next: 700_000 }): FlowStore {
   const flows = new Map<number, FlowRecord>();
-  // Attempt ids are unique across flows, as Portable's are; start near the published example's.
-  let nextAttemptId = 700_000;
+  // Attempt ids are unique across flows (and, sharing `attemptIds`, across accounts), as Portable's are; the
+  // default starts near the published example's.
 
   function record(flowId: number): FlowRecord {
     const found = flows.get(flowId);
@@ -131,9 +136,9 @@ export function createFlowStore(now: () => number): FlowStore {
     listFlows: () => [...flows.values()].map((entry) => entry.flow),
     addAttempt(flowId, input = {}) {
       const entry = record(flowId);
-      const id = input.id ?? nextAttemptId++;
+      const id = input.id ?? attemptIds.next++;
       if (entry.byId.has(id)) throw new Error(`simulator: flow ${flowId} already has attempt ${id}`);
-      if (id >= nextAttemptId) nextAttemptId = id + 1;
+      if (id >= attemptIds.next) attemptIds.next = id + 1;
       const base = { id, flowId, trigger: 'scheduled', createdAt: now(), resources: [], errors: undefined, revision: 0 };
       const attempt = applyInput(base, input, now);
       entry.byId.set(id, attempt);

@@ -2,27 +2,33 @@
  * A stand-in for api.portable.io on a real socket (node:http), for tests, stories and the benchmark:
  * bearer auth, the four read endpoints in either published dialect, paging and time filters, scripted
  * faults, and request counters ("requests per check"). Everything is mutable while it serves.
+ *
+ * It serves one account per token (account-book.ts), each answered from its own flows. The flow methods
+ * and setToken below act on the first account, the one created with the simulator; faults, counters and
+ * the log cover the whole server unless narrowed with `account` (or used through an account's own view).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { answerRoute, jsonResponse, routeOf, type Quirks } from './answer-request.ts';
+import { createAccountBook, type SimulatedAccount } from './account-book.ts';
 import { createFaultPlan, type CannedResponse, type Endpoint, type Fault, type FaultScope } from './fault-plan.ts';
-import {
-  createFlowStore,
-  type AttemptInput,
-  type AttemptPatch,
-  type FlowInput,
-  type SimulatedAttempt,
-  type SimulatedFlow,
+import type {
+  AttemptInput,
+  AttemptPatch,
+  FlowInput,
+  SimulatedAttempt,
+  SimulatedFlow,
 } from './flow-store.ts';
 import { createRequestCounters, type LoggedRequest, type RequestFilter } from './request-counters.ts';
 
-export type { AttemptInput, AttemptPatch, Endpoint, Fault, FaultScope, FlowInput, LoggedRequest, Quirks, RequestFilter, SimulatedAttempt, SimulatedFlow };
+export type { AttemptInput, AttemptPatch, Endpoint, Fault, FaultScope, FlowInput, LoggedRequest, Quirks, RequestFilter, SimulatedAccount, SimulatedAttempt, SimulatedFlow };
 export type { Dialect, SimulatedState } from './flow-store.ts';
 
 export interface PortableSimulatorOptions {
-  /** The bearer token it accepts. */
+  /** The bearer token of the first account. */
   token: string;
+  /** The first account's label in requestLog(), requestCount({ account }) and fault scopes. Default 'account-1'. */
+  accountLabel?: string;
   /** The simulator's clock (epoch ms): default createdAt / completedAt of attempts. Default Date.now. */
   now?: () => number;
   /** Deviations from the documented API; all off by default. */
@@ -39,7 +45,7 @@ export interface PortableSimulator {
   /** The base URL once listening. */
   readonly url: string | undefined;
 
-  /** Adds (or redefines, keeping attempts) a flow. */
+  /** Adds (or redefines, keeping attempts) a flow in the first account. */
   addFlow(input: FlowInput): SimulatedFlow;
   removeFlow(flowId: number): boolean;
   getFlow(flowId: number): SimulatedFlow | undefined;
@@ -49,14 +55,21 @@ export interface PortableSimulator {
   updateAttempt(flowId: number, attemptId: number, patch: AttemptPatch): SimulatedAttempt;
   getAttempt(flowId: number, attemptId: number): SimulatedAttempt | undefined;
 
+  /** The first account's token; '' refuses every request for it. */
   setToken(token: string): void;
+  /** Another account, with flows of its own, answered to requests that carry `token`; label default `account-<n>`. */
+  addAccount(token: string, label?: string): SimulatedAccount;
+  /** The account whose token this is now (the first one's too); throws for an unknown token. */
+  account(token: string): SimulatedAccount;
+  /** Forgets an added account and its flows; false for an unknown token. The first account cannot be removed. */
+  removeAccount(token: string): boolean;
   setQuirks(quirks: Partial<Quirks>): void;
-  /** Returns an id for removeFault. */
+  /** Every account's requests unless scoped to one (`account: label`); returns an id for removeFault. */
   injectFault(fault: Fault, scope?: FaultScope): number;
   removeFault(faultId: number): boolean;
   clearFaults(): void;
 
-  /** Requests received (before auth or faults), optionally only those for one flow or one URL path. */
+  /** Requests received (before auth or faults), optionally only those for one account, flow or URL path. */
   requestCount(filter?: RequestFilter): number;
   resetCounters(): void;
   /** The most recent requests, oldest first. */
@@ -65,12 +78,12 @@ export interface PortableSimulator {
 
 export function createPortableSimulator(options: PortableSimulatorOptions): PortableSimulator {
   const now = options.now ?? Date.now;
-  const store = createFlowStore(now);
   const faults = createFaultPlan();
   const counters = createRequestCounters(options.logSize ?? 1000);
+  const accounts = createAccountBook({ now, token: options.token, label: options.accountLabel, faults, counters });
+  const first = accounts.first.view;
   const quirks: Quirks = { ignoreStartTime: false, ignorePaging: false, exclusiveStartTime: false, ...options.quirks };
   const pendingDelays = new Set<NodeJS.Timeout>();
-  let token = options.token;
   let server: Server | undefined;
   let url: string | undefined;
 
@@ -78,18 +91,19 @@ export function createPortableSimulator(options: PortableSimulatorOptions): Port
     const target = new URL(request.url ?? '/', 'http://simulator.invalid');
     const route = routeOf(target.pathname);
     const flowId = route.ok ? route.flowId : undefined;
-    const entry = counters.record(request.method ?? 'GET', `${target.pathname}${target.search}`, target.pathname, flowId);
+    const account = accounts.authorise(request.headers.authorization);
+    const entry = counters.record(request.method ?? 'GET', `${target.pathname}${target.search}`, target.pathname, flowId, account?.label);
     const send = (canned: CannedResponse) => {
       entry.status = canned.status;
       // Portable's Date header, from the simulator's clock: a clock set apart from the worker's shows as skew.
       writeResponse(response, { ...canned, headers: { date: new Date(now()).toUTCString(), ...canned.headers } });
     };
     if (request.method !== 'GET') return send(jsonResponse(405, { message: 'Method Not Allowed' }));
-    if (!isAuthorised(request.headers.authorization, token)) return send(jsonResponse(401, { message: 'Unauthorized' }));
+    if (account === undefined) return send(jsonResponse(401, { message: 'Unauthorized' }));
     if (!route.ok) return send(route.response);
-    const decision = faults.take(flowId, route.endpoint);
+    const decision = faults.take(flowId, route.endpoint, account.label);
     // The answer is computed after any delay, so changes made meanwhile show, as they would on a slow server.
-    const answer = () => send(decision.response ?? answerRoute(store, route.endpoint, flowId, target.searchParams, quirks, decision.omitAttemptIds));
+    const answer = () => send(decision.response ?? answerRoute(account.store, route.endpoint, flowId, target.searchParams, quirks, decision.omitAttemptIds));
     if (decision.delayMs <= 0) return answer();
     const timer = setTimeout(() => {
       pendingDelays.delete(timer);
@@ -130,15 +144,16 @@ export function createPortableSimulator(options: PortableSimulatorOptions): Port
     get url() {
       return url;
     },
-    addFlow: (input) => store.addFlow(input),
-    removeFlow: (flowId) => store.removeFlow(flowId),
-    getFlow: (flowId) => store.getFlow(flowId),
-    addAttempt: (flowId, input) => store.addAttempt(flowId, input),
-    updateAttempt: (flowId, attemptId, patch) => store.updateAttempt(flowId, attemptId, patch),
-    getAttempt: (flowId, attemptId) => store.getAttempt(flowId, attemptId),
-    setToken(next) {
-      token = next;
-    },
+    addFlow: (input) => first.addFlow(input),
+    removeFlow: (flowId) => first.removeFlow(flowId),
+    getFlow: (flowId) => first.getFlow(flowId),
+    addAttempt: (flowId, input) => first.addAttempt(flowId, input),
+    updateAttempt: (flowId, attemptId, patch) => first.updateAttempt(flowId, attemptId, patch),
+    getAttempt: (flowId, attemptId) => first.getAttempt(flowId, attemptId),
+    setToken: (token) => first.setToken(token),
+    addAccount: (token, label) => accounts.add(token, label).view,
+    account: (token) => accounts.get(token).view,
+    removeAccount: (token) => accounts.remove(token),
     setQuirks(next) {
       Object.assign(quirks, next);
     },
@@ -149,11 +164,6 @@ export function createPortableSimulator(options: PortableSimulatorOptions): Port
     resetCounters: () => counters.reset(),
     requestLog: () => counters.log(),
   };
-}
-
-function isAuthorised(header: string | undefined, token: string): boolean {
-  const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
-  return match !== null && token !== '' && match[1] === token;
 }
 
 function writeResponse(response: ServerResponse, canned: CannedResponse): void {
