@@ -4,6 +4,7 @@
  * loop — the irreducible work of a check: a BullMQ job per flow, from the same Job Schedulers, that makes the
  * same got request (same URL shape, same headers, same options) and nothing else.
  */
+import { DEFAULT_ACCOUNT } from '../src/accounts/flow-ref.ts';
 import { Queue, Worker } from 'bullmq';
 import got from 'got';
 import { Redis } from 'ioredis';
@@ -115,10 +116,12 @@ async function startWatch(config: WatchConfig, start: WorkerStart, connection: R
 
 async function startBare(config: WatchConfig, start: WorkerStart, connection: Redis): Promise<ReconcileReport> {
   const queue = new Queue<CheckJobData>(CHECK_QUEUE, { connection, prefix: start.prefix });
-  const flows = config.flows.map((flow) => ({ id: flow.id, pollEvery: start.everyMs ?? flow.pollEvery }));
+  const flows = config.flows.map((flow) => ({ id: flow.id, account: flow.account, pollEvery: start.everyMs ?? flow.pollEvery }));
   const report = await reconcileSchedules({ queue, redis: connection, lockKey: `${start.prefix}:reconcile-lock`, flows, log });
-  const base = config.portable.apiUrl;
-  const headers = { authorization: `Bearer ${config.portable.token}`, accept: 'application/json', 'user-agent': 'portable-watch' };
+  const account = config.accounts.default;
+  if (account === undefined) throw new Error('the bench config has no portable: section');
+  const base = account.apiUrl;
+  const headers = { authorization: `Bearer ${account.token}`, accept: 'application/json', 'user-agent': 'portable-watch' };
   const worker = new Worker<CheckJobData>(
     CHECK_QUEUE,
     async (job, _token, signal) => {
@@ -149,7 +152,7 @@ async function refreshSchedules(start: ScheduleRefreshStart): Promise<ScheduleRe
   redis = connection;
   // The client and refresher as the watch service builds them.
   const client = createPortableClient({ token: start.token, apiUrl: start.apiUrl, onRequest: () => (requests += 1) });
-  const refresher = createScheduleRefresher({ redis: () => connection, prefix: start.prefix, client: () => client, flowIds: () => start.flowIds, every: () => 600_000, log });
+  const refresher = createScheduleRefresher({ redis: () => connection, prefix: start.prefix, client: () => client, flows: () => start.flowIds.map((id) => ({ account: DEFAULT_ACCOUNT, id })), every: () => 600_000, log });
   const refreshes: ScheduleRefreshTimes['refreshes'] = [];
   for (let index = 0; index < start.times; index += 1) {
     const startedAt = performance.now();

@@ -1,3 +1,4 @@
+import { flowKeyOf } from '../accounts/flow-ref.ts';
 import type { ResourceCounts, RunState, RunTrigger } from '../portable/run-attempt.ts';
 
 /**
@@ -25,7 +26,9 @@ export type AlertKind =
   /** A SUCCEEDED attempt that loaded far fewer rows into a resource than that resource usually does. */
   | 'volume'
   /** Sent by `portable-watch test-alert`; clearly labelled, changes no state. */
-  | 'test';
+  | 'test'
+  /** `discover:` started or stopped watching flows (to `discoverNotify`); about no flow, nothing to recover. */
+  | 'discovery';
 
 /** What detection looks for; `detect:` in the config chooses among them (default: all). */
 export type DetectKind = 'failed' | 'stalled' | 'missed' | 'partial' | 'volume' | 'unknown-outcome';
@@ -161,8 +164,11 @@ export interface Alert {
    */
   incident?: string;
   kind: AlertKind;
-  /** `labels`: the flow's labels from the config (routes, silences and maintenance windows match on them). */
-  flow: { id: number; name: string; url?: string; labels?: Record<string, string> };
+  /**
+   * `labels`: the flow's labels from the config (routes, silences and maintenance windows match on them). `account`:
+   * the Portable account, present for a flow of another account than the default one and whenever several are watched.
+   */
+  flow: { id: number; name: string; account?: string; url?: string; labels?: Record<string, string> };
   /** Set for each notifier by routing (default: DEFAULT_SEVERITY of the alert's incident kind). */
   severity?: Severity;
   /** For a failed alert with `alertAfter` above 1: how many attempts in a row failed. */
@@ -189,6 +195,8 @@ export interface Alert {
   resolves?: { kind: IncidentKind; attemptId?: number; since: number; expectedAt?: number };
   /** For monitor-error / monitor-recovered alerts. */
   monitor?: { problem: MonitorProblem; message: string; since: number; scope: 'flow' | 'account' | 'installation' };
+  /** For discovery notices: how many flows were added and dropped, and the messages that name them. */
+  discovery?: { added: number; removed: number; messages: string[] };
   /** Epoch ms at which the condition was detected. */
   detectedAt: number;
 }
@@ -199,12 +207,20 @@ export interface Alert {
  * reads about them names a flow, its id or its link.
  */
 export function isAboutFlow(alert: Alert): boolean {
-  return alert.kind !== 'test' && (alert.monitor?.scope ?? 'flow') === 'flow';
+  return alert.kind !== 'test' && alert.kind !== 'discovery' && (alert.monitor?.scope ?? 'flow') === 'flow';
 }
 
 /** What `portable-watch test-alert` sends: about no flow (the id is a stand-in no medium shows), changing nothing. */
 export function testMessage(now: number): Alert {
   return { key: `test-${now}`, kind: 'test', flow: { id: 0, name: 'portable-watch test message' }, detectedAt: now };
+}
+
+/**
+ * How every alert key of a flow begins: `f42` for a flow of the default account (as before accounts existed, so an
+ * upgrade keeps its incidents), `fprod~42` for another account's.
+ */
+export function alertKeyPrefix(flow: Pick<Alert['flow'], 'id' | 'account'>): string {
+  return `f${flowKeyOf(flow)}`;
 }
 
 /** The incident an alert belongs to (see `Alert.incident`): one-off notices and test alerts are their own. */
@@ -219,6 +235,7 @@ export function incidentOf(alert: Pick<Alert, 'key' | 'incident'>): string {
 export function routeKindOf(alert: Pick<Alert, 'kind' | 'resolves'>): RouteKind | undefined {
   switch (alert.kind) {
     case 'test':
+    case 'discovery':
       return undefined;
     case 'recovered':
       return alert.resolves?.kind ?? 'failed';
@@ -231,7 +248,7 @@ export function routeKindOf(alert: Pick<Alert, 'kind' | 'resolves'>): RouteKind 
 
 /** Whether the alert opens an incident or reminds of one (not a recovery, not a test). */
 export function isProblem(alert: Pick<Alert, 'kind'>): boolean {
-  return alert.kind !== 'recovered' && alert.kind !== 'monitor-recovered' && alert.kind !== 'test';
+  return alert.kind !== 'recovered' && alert.kind !== 'monitor-recovered' && alert.kind !== 'test' && alert.kind !== 'discovery';
 }
 
 export const ALERT_TITLES: Record<AlertKind, string> = {
@@ -245,4 +262,5 @@ export const ALERT_TITLES: Record<AlertKind, string> = {
   'monitor-error': 'MONITOR ERROR',
   'monitor-recovered': 'MONITOR RECOVERED',
   test: 'TEST',
+  discovery: 'DISCOVERY',
 };

@@ -1,5 +1,6 @@
+import { DEFAULT_ACCOUNT, flowKeyOf, type FlowKey } from '../accounts/flow-ref.ts';
 import type { Logger } from 'pino';
-import { DEFAULT_SEVERITY, routeKindOf, type Alert, type MonitorProblem } from '../alerts/alert.ts';
+import { alertKeyPrefix, DEFAULT_SEVERITY, routeKindOf, type Alert, type MonitorProblem } from '../alerts/alert.ts';
 import { detectMonitorEvents, type CheckResult } from '../detection/detect-monitor-events.ts';
 import { detectRunEvents, fetchWindowStart, type DetectionSettings } from '../detection/detect-run-events.ts';
 import { detectReminders } from '../detection/detect-reminders.ts';
@@ -47,6 +48,15 @@ export interface CheckDependencies {
 
 export interface CheckTarget extends DetectionSettings {
   id: number;
+  /** The Portable account the flow belongs to (its token, its account incident, its keys). */
+  account: string;
+  /** Whether alerts name the account: when the installation watches more than one. */
+  showAccount?: boolean | undefined;
+  /**
+   * Found by `discover:` rather than listed: a 404 then most likely means the flow was deleted, which the next
+   * discovery drops without a word; it is an error only if it lasts (transient), not at once.
+   */
+  discovered?: boolean | undefined;
   /** The flow's own expectation (`schedule:`); absent: Portable's. */
   schedule?: ScheduleSetting | undefined;
   /** Where Portable's cron and the flow's own are read; default UTC. */
@@ -98,13 +108,14 @@ export async function checkFlow(
   options: { signal?: AbortSignal; dryRun?: boolean } = {},
 ): Promise<CheckReport> {
   // Bound once here, so no line of the check names the flow twice (a child's bindings and the call's fields add up).
-  const deps = { ...dependencies, log: dependencies.log.child({ flowId: target.id }) };
+  const key = flowKeyOf(target);
+  const deps = { ...dependencies, log: dependencies.log.child(target.account === DEFAULT_ACCOUNT ? { flowId: target.id } : { account: target.account, flowId: target.id }) };
   const dryRun = options.dryRun === true;
   if (dryRun) {
-    const [state, account, portableSchedule] = await Promise.all([deps.store.load(target.id), deps.store.loadAccount(), deps.store.loadSchedule(target.id)]);
+    const [state, account, portableSchedule] = await Promise.all([deps.store.load(key), deps.store.loadAccount(target.account), deps.store.loadSchedule(key)]);
     return checkLocked(deps, target, { state, account, portableSchedule, dryRun, released: true }, options.signal);
   }
-  const begun = await beginWhenFree(deps, target.id, options.signal);
+  const begun = await beginWhenFree(deps, key, target.account, options.signal);
   if (begun.outcome === 'busy') return { outcome: 'skipped', reason: 'another check of this flow is in progress' };
   if (begun.outcome === 'moved') {
     // On an empty Redis this check would take the flow for new and alert its history again: heal first.
@@ -114,7 +125,7 @@ export async function checkFlow(
   if (begun.outcome === 'settling') return { outcome: 'skipped', reason: "waiting for replicas to restore what Redis lost" };
   const run: CheckRun = { state: begun.state, account: begun.account, portableSchedule: begun.portableSchedule, dryRun, released: false };
   const renew = setInterval(() => {
-    deps.store.extendLock(target.id, deps.owner, LOCK_TTL_MS).catch((error: unknown) => {
+    deps.store.extendLock(key, deps.owner, LOCK_TTL_MS).catch((error: unknown) => {
       // Redis away: the connection tells the outage once; a line per check in flight every few seconds would not.
       if (isConnectionError(error)) deps.log.debug({ err: error }, 'could not renew the check lock');
       else deps.log.warn({ err: error }, 'could not renew the check lock');
@@ -125,7 +136,7 @@ export async function checkFlow(
   } finally {
     clearInterval(renew);
     // The commit gives the lease back in the same round trip; only a check that never committed releases it here.
-    if (!run.released) await deps.store.unlock(target.id, deps.owner);
+    if (!run.released) await deps.store.unlock(key, deps.owner);
   }
 }
 
@@ -135,9 +146,9 @@ export async function checkFlow(
  * one committed — so the interval still gets its check. A lease still held after the wait belongs to a slow or
  * dead check; the next interval's check tries again.
  */
-async function beginWhenFree(deps: CheckDependencies, flowId: number, signal: AbortSignal | undefined) {
+async function beginWhenFree(deps: CheckDependencies, flow: FlowKey, account: string, signal: AbortSignal | undefined) {
   for (let attempt = 0; ; attempt += 1) {
-    const begun = await deps.store.begin(flowId, deps.owner, LOCK_TTL_MS, deps.now());
+    const begun = await deps.store.begin(flow, account, deps.owner, LOCK_TTL_MS, deps.now());
     if (begun.outcome !== 'busy' || attempt >= LEASE_WAITS || signal?.aborted === true) return begun;
     await new Promise((resolve) => setTimeout(resolve, LEASE_WAIT_MS));
   }
@@ -201,8 +212,9 @@ function reportAnomalies(deps: CheckDependencies, state: FlowState, anomalies: r
   return fresh;
 }
 
-async function failedCheck(deps: CheckDependencies, target: CheckTarget, run: CheckRun, result: Extract<CheckResult, { ok: false }>): Promise<CheckReport> {
+async function failedCheck(deps: CheckDependencies, target: CheckTarget, run: CheckRun, found: Extract<CheckResult, { ok: false }>): Promise<CheckReport> {
   const { state, dryRun } = run;
+  const result = target.discovered === true && found.problem === 'not-found' ? { ...found, problem: 'transient' as const } : found;
   const now = deps.now();
   const flow = flowIdentity(target, target.name ?? state.displayName ?? String(target.id));
   // A rejected token is the account's problem, alerted once for all flows, not once per flow.
@@ -225,7 +237,7 @@ async function failedCheck(deps: CheckDependencies, target: CheckTarget, run: Ch
 
 async function commit(deps: CheckDependencies, target: CheckTarget, run: CheckRun, next: FlowState, alerts: Alert[]): Promise<boolean> {
   if (alerts.length > 0) await deps.sink.enqueue(routeAlerts(target, alerts));
-  const committed = await deps.store.commit(target.id, run.state.version, next, deps.owner);
+  const committed = await deps.store.commit(flowKeyOf(target), run.state.version, next, deps.owner);
   run.released = true;
   if (!committed) deps.log.info('another check committed first; its result stands');
   return committed;
@@ -237,15 +249,16 @@ async function settleAccount(deps: CheckDependencies, target: CheckTarget, run: 
   // failingSince is set whenever an incident is open (detectMonitorEvents sets and clears both together).
   const quiet = (account: AccountState) => result.ok && account.failingSince === null;
   if (quiet(run.account)) return [];
-  const account = await deps.store.loadAccount();
+  const account = await deps.store.loadAccount(target.account);
   if (quiet(account)) return [];
-  const subject = { scope: 'account' as const, keyPrefix: 'account', flow };
+  // The default account keeps the alert keys of versions before accounts: an incident open before an upgrade ends.
+  const subject = { scope: 'account' as const, keyPrefix: target.account === DEFAULT_ACCOUNT ? 'account' : `account-${target.account}`, flow };
   const now = deps.now();
   const detected = detectMonitorEvents({ subject, tracker: account, result, now });
   const reminded = remindAccount(detected.tracker, target.repeatEvery ?? null, flow, now);
   const alerts = [...detected.alerts, ...reminded.alerts];
   if (alerts.length > 0) await deps.sink.enqueue(alerts.map((alert) => ({ alert, notifiers: target.accountNotifiers })));
-  await deps.store.commitAccount(account.version, reminded.tracker);
+  await deps.store.commitAccount(target.account, account.version, reminded.tracker);
   return alerts;
 }
 
@@ -263,6 +276,8 @@ function flowIdentity(target: CheckTarget, name: string): Alert['flow'] {
   return {
     id: target.id,
     name,
+    // Another account than the default one is part of the flow's identity (its alert keys); shown or not.
+    ...(target.account !== DEFAULT_ACCOUNT || target.showAccount === true ? { account: target.account } : {}),
     ...(target.url === undefined ? {} : { url: target.url }),
     ...(target.labels === undefined || Object.keys(target.labels).length === 0 ? {} : { labels: { ...target.labels } }),
   };
@@ -292,7 +307,7 @@ function remindAccount(tracker: AccountState, repeatEvery: number | null, flow: 
 }
 
 function flowSubject(flow: Alert['flow']) {
-  return { scope: 'flow' as const, keyPrefix: `f${flow.id}`, flow };
+  return { scope: 'flow' as const, keyPrefix: alertKeyPrefix(flow), flow };
 }
 
 async function displayName(deps: CheckDependencies, target: CheckTarget, state: FlowState, signal: AbortSignal | undefined) {

@@ -1,3 +1,4 @@
+import { flowKey, type FlowKey } from '../accounts/flow-ref.ts';
 import type { Queue } from 'bullmq';
 import { routeKindOf, type Alert, type MonitorProblem } from '../alerts/alert.ts';
 import type { CheckReport } from '../checks/check-flow.ts';
@@ -45,7 +46,8 @@ export const checkCommand: Command = {
     if (values === undefined) return 1;
     const config = await loadConfigOrReport(context, configPathOf(values.config, context));
     if (config === undefined) return 1;
-    const flowIds = config.flows.map((flow) => flow.id).filter((id) => values.flow === undefined || String(id) === values.flow);
+    // `--flow 42` checks flow 42 of every account; `--flow prod~42` the one of account prod.
+    const flowIds = config.flows.map((flow) => flowKey(flow)).filter((key) => values.flow === undefined || key === values.flow || key.endsWith(`~${values.flow}`));
     if (flowIds.length === 0) {
       writeLine(context.stderr, `portable-watch check: flow ${values.flow ?? ''} is not in the config`);
       return 1;
@@ -81,11 +83,11 @@ export const checkCommand: Command = {
 };
 
 /** The notifiers an alert found on a flow's check was queued for, as the check queues it. */
-type AlertRoutes = (flowId: number, alert: Alert) => readonly string[];
+type AlertRoutes = (flow: FlowKey, alert: Alert) => readonly string[];
 
 function alertRoutes(config: WatchConfig): AlertRoutes {
   const account = accountNotifiersOf(config);
-  const routing = new Map(config.flows.map((flow) => [flow.id, flowRouting(flow, config.routes)]));
+  const routing = new Map(config.flows.map((flow) => [flowKey(flow), flowRouting(flow, config.routes)]));
   return (flowId, alert) => {
     if (alert.monitor?.scope === 'account') return account;
     const kind = routeKindOf(alert);
@@ -100,9 +102,9 @@ function alertRoutes(config: WatchConfig): AlertRoutes {
 function createReportPrinter(context: CommandContext, config: WatchConfig, routes: AlertRoutes, dryRun: boolean) {
   const consoleNotifiers = new Set(Object.entries(config.notifiers).flatMap(([name, notifier]) => (notifier.type === 'console' ? [name] : [])));
   /** The flow whose check first met the rejected token, and said so. */
-  let tokenRejectedAt: number | undefined;
+  let tokenRejectedAt: FlowKey | undefined;
   return {
-    print(flowId: number, report: CheckReport): void {
+    print(flowId: FlowKey, report: CheckReport): void {
       if (report.outcome === 'skipped') {
         writeLine(context.stdout, `flow ${flowId}: skipped (${report.reason})`);
         return;

@@ -2,6 +2,7 @@ import type { Command } from './command.ts';
 import { alertsCommand } from './alerts-command.ts';
 import { checkCommand } from './check-command.ts';
 import { demoCommand } from './demo-command.ts';
+import { discoverCommand } from './discover-command.ts';
 import { routesCommand } from './routes-command.ts';
 import { silenceCommand } from './silence-command.ts';
 import { simulateCommand } from './simulate-command.ts';
@@ -17,6 +18,7 @@ export const commands = {
   status: statusCommand,
   alerts: alertsCommand,
   routes: routesCommand,
+  discover: discoverCommand,
   silence: silenceCommand,
   'test-alert': testAlertCommand,
   validate: validateCommand,

@@ -1,7 +1,7 @@
+import { checkAccounts } from './check-accounts.ts';
 import { checkInstallationSettings } from './check-installation-settings.ts';
 import { checkRoutes } from './check-routes.ts';
 import type { ConfigPath } from './config-path.ts';
-import { flowIdSchema } from './setting-values.ts';
 import type { ConfigIssue } from './describe-issue.ts';
 
 /**
@@ -19,26 +19,12 @@ export function checkReferences(data: unknown): ConfigIssue[] {
   if (!isRecord(data)) return [];
   const flows = Array.isArray(data.flows) ? data.flows : [];
   return [
-    ...duplicateFlowIds(flows),
+    ...checkAccounts(data),
     ...undefinedNotifiers(data, flows),
     ...missingEmailSection(data),
     ...checkInstallationSettings(data),
     ...checkRoutes(data, flows),
   ];
-}
-
-function duplicateFlowIds(flows: readonly unknown[]): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const firstIndex = new Map<number, number>();
-  flows.forEach((flow, index) => {
-    if (!isRecord(flow)) return;
-    const id = flowIdSchema.safeParse(flow.id);
-    if (!id.success) return;
-    const first = firstIndex.get(id.data);
-    if (first === undefined) firstIndex.set(id.data, index);
-    else issues.push({ path: ['flows', index, 'id'], message: `{value} is also the id of flows[${first}] (list each flow once)` });
-  });
-  return issues;
 }
 
 function undefinedNotifiers(data: Record<string, unknown>, flows: readonly unknown[]): ConfigIssue[] {
@@ -48,6 +34,11 @@ function undefinedNotifiers(data: Record<string, unknown>, flows: readonly unkno
   const help = defined.length > 0 ? `defined: ${defined.join(', ')}` : 'none are defined; add it under notifiers:';
   const lists: [ConfigPath, unknown][] = [
     [['defaults', 'notify'], isRecord(data.defaults) ? data.defaults.notify : undefined],
+    [['discoverNotify'], data.discoverNotify],
+    ...(Array.isArray(data.discover) ? data.discover : []).map((rule: unknown, index): [ConfigPath, unknown] => [
+      ['discover', index, 'notify'],
+      isRecord(rule) ? rule.notify : undefined,
+    ]),
     ...flows.map((flow, index): [ConfigPath, unknown] => [['flows', index, 'notify'], isRecord(flow) ? flow.notify : undefined]),
     ...(Array.isArray(data.routes) ? data.routes : []).map((route: unknown, index): [ConfigPath, unknown] => [
       ['routes', index, 'notify'],

@@ -17,13 +17,33 @@ import { flowIdSchema } from './setting-values.ts';
  */
 
 export function checkRoutes(data: Record<string, unknown>, flows: readonly unknown[]): ConfigIssue[] {
-  return [...unknownLabelKeys(data, flows), ...unknownWindowFlows(data, flows), ...duplicateWindowNames(data), ...unroutedFlows(data, flows)];
+  const rules = listOf(data.discover);
+  return [
+    ...unknownLabelKeys(data, [...flows, ...rules]),
+    ...unknownWindowFlows(data, flows),
+    ...duplicateWindowNames(data),
+    ...unroutedFlows(data, flows, 'flows'),
+    ...unroutedFlows(data, rules, 'discover'),
+  ];
+}
+
+/**
+ * With several accounts (or a named one) every flow carries the label `account` (config-schema.ts): routes, silences
+ * and windows match on it. A flow's own, or else the only account's name.
+ */
+function accountLabel(data: Record<string, unknown>, flow: Record<string, unknown>): Record<string, string> {
+  const named = isRecord(data.accounts) ? Object.keys(data.accounts) : [];
+  if (named.length === 0) return {};
+  const names = [...(data.portable == null ? [] : ['default']), ...named];
+  const account = typeof flow.account === 'string' ? flow.account : names.length === 1 ? names[0] : undefined;
+  return account === undefined ? {} : { account };
 }
 
 /** A match on a label no flow has can never hold: most likely a typo, which would silently route nothing. */
 function unknownLabelKeys(data: Record<string, unknown>, flows: readonly unknown[]): ConfigIssue[] {
   // As written, so that one malformed label elsewhere does not make every match on its key look like a typo.
   const known = [...new Set([data.defaults, ...flows].flatMap((section) => (isRecord(section) && isRecord(section.labels) ? Object.keys(section.labels) : [])))];
+  if (isRecord(data.accounts) && Object.keys(data.accounts).length > 0) known.push('account');
   const help = (key: string) => {
     const nearest = nearestKey(key, known);
     const hint = nearest === undefined ? '' : `did you mean "${nearest}"? `;
@@ -78,7 +98,7 @@ const allRules = detectSchema('');
  * way to be blind. Each kind it can alert (its detect rules, and monitor errors) must reach some notifier, from a
  * route or from its notify (its own wins over defaults.notify, even when empty).
  */
-function unroutedFlows(data: Record<string, unknown>, flows: readonly unknown[]): ConfigIssue[] {
+function unroutedFlows(data: Record<string, unknown>, flows: readonly unknown[], section: 'flows' | 'discover'): ConfigIssue[] {
   const parsedRoutes = routesSchema.safeParse(data.routes ?? []);
   // Malformed routes: who they reach is unknown until the schema's problems are fixed, so only flows that rely
   // on none (their notify covers every kind) could be judged, and those are never refused anyway.
@@ -86,30 +106,38 @@ function unroutedFlows(data: Record<string, unknown>, flows: readonly unknown[])
   const routes: readonly RouteRule[] = parsedRoutes.data;
   const defaults = isRecord(data.defaults) ? data.defaults : data.defaults == null ? {} : undefined;
   if (defaults === undefined) return [];
-  const section = data.notifiers ?? {};
-  const defined = isRecord(section) ? Object.keys(section) : [];
+  const notifiers = data.notifiers ?? {};
+  const defined = isRecord(notifiers) ? Object.keys(notifiers) : [];
   const help = defined.length > 0 ? ` (defined: ${defined.join(', ')})` : ' (none are defined yet: add one under notifiers:)';
   const issues: ConfigIssue[] = [];
   flows.forEach((flow, index) => {
-    const unrouted = unroutedKinds(flow, defaults, routes);
+    const unrouted = unroutedKinds(flow, defaults, routes, isRecord(flow) ? accountLabel(data, flow) : {});
     if (unrouted === undefined || unrouted.unreached.length === 0) return;
+    const whose = section === 'flows' ? 'its' : 'the alerts of the flows it finds:';
     const message =
       unrouted.unreached.length === unrouted.kinds.length
-        ? `its alerts would reach nobody; add notify: [...] here or under defaults${help}`
-        : `its ${joinWords(unrouted.unreached)} alerts would reach nobody: no route matches them and it has no notify (add notify: or a route)`;
-    issues.push({ path: ['flows', index], message });
+        ? section === 'flows'
+          ? `its alerts would reach nobody; add notify: [...] here or under defaults${help}`
+          : `the alerts of the flows it finds would reach nobody; add notify: [...] here or under defaults${help}`
+        : `${whose} ${joinWords(unrouted.unreached)} alerts would reach nobody: no route matches them and it has no notify (add notify: or a route)`;
+    issues.push({ path: [section, index], message });
   });
   return issues;
 }
 
 /** The kinds the flow can alert and those that reach nobody; undefined when the flow is too malformed to tell. */
-function unroutedKinds(flow: unknown, defaults: Record<string, unknown>, routes: readonly RouteRule[]): { kinds: RouteKind[]; unreached: RouteKind[] } | undefined {
+function unroutedKinds(
+  flow: unknown,
+  defaults: Record<string, unknown>,
+  routes: readonly RouteRule[],
+  account: Record<string, string>,
+): { kinds: RouteKind[]; unreached: RouteKind[] } | undefined {
   if (!isRecord(flow)) return undefined;
   const notify = flow.notify === undefined ? (defaults.notify ?? []) : flow.notify;
   // Anything but a list is malformed, and the schema says so.
   if (!Array.isArray(notify)) return undefined;
   const detect = allRules.safeParse(flow.detect ?? defaults.detect ?? [...DETECT_KINDS]);
-  const labels = { ...labelsOf(defaults), ...labelsOf(flow) };
+  const labels = { ...labelsOf(defaults), ...labelsOf(flow), ...account };
   if (!detect.success || labelsOf(defaults) === undefined || labelsOf(flow) === undefined) return undefined;
   const names = notify.filter((name): name is string => typeof name === 'string');
   const routing = routeFlow({ id: 0, labels, notify: names, notifySource: 'flow' }, routes);

@@ -28,7 +28,7 @@ export interface ConfigReloaderOptions {
   /** Text of the config the worker started with, so an event that changed nothing is recognised. */
   initialText?: string;
   /** Puts a valid config into effect; throws when it cannot (e.g. Redis is down), which counts as refused. */
-  apply(config: WatchConfig): Promise<{ added: readonly number[]; updated: readonly number[]; removed: readonly number[] }>;
+  apply(config: WatchConfig): Promise<{ added: readonly string[]; updated: readonly string[]; removed: readonly string[] }>;
   log: Logger;
   onResult?: (outcome: ReloadOutcome) => void;
   /** Quiet time after the last file event before reading: editors write in several steps. */

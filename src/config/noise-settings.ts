@@ -16,7 +16,7 @@ export const LABEL_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 /** Keys a label may not have, each with why: a route matching on them would mean something else. */
 export const RESERVED_LABEL_KEYS: Readonly<Record<string, string>> = {
   severity: 'is reserved: routes match severity: on the alert\'s own severity, not on a label (choose another key, e.g. priority)',
-  account: 'is reserved for the Portable account a flow belongs to, once several accounts are supported (choose another key)',
+  account: 'is reserved: with accounts:, every flow carries its Portable account as the label account (choose another key)',
 };
 
 const NOT_LABEL_VALUE = '{value} is not a label value (write text, e.g. team: growth)';

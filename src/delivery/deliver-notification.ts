@@ -1,3 +1,4 @@
+import { flowKeyOf, type FlowKey } from '../accounts/flow-ref.ts';
 import type { RedisConnection } from '../redis/connect-redis.ts';
 import type { Logger } from 'pino';
 import { isAboutFlow } from '../alerts/alert.ts';
@@ -41,8 +42,8 @@ export interface DeliveryDependencies {
 
 
 /** Hash of the last alert delivered for a flow (kind, key, notifier, at): what `status` shows. */
-export function lastAlertKey(prefix: string, flowId: number): string {
-  return `${prefix}:flow:${flowId}:last-alert`;
+export function lastAlertKey(prefix: string, flow: FlowKey): string {
+  return `${prefix}:flow:${flow}:last-alert`;
 }
 
 export { deliveredMarkerKey, DELIVERED_TTL_S } from './notification-queue.ts';
@@ -108,7 +109,7 @@ export async function deliverNotification(
   await deps.redis
     .multi()
     .set(marker, String(at), 'EX', DELIVERED_TTL_S)
-    .hset(lastAlertKey(deps.prefix, alert.flow.id), 'kind', alert.kind, 'key', alert.key, 'notifier', name, 'at', String(at))
+    .hset(lastAlertKey(deps.prefix, flowKeyOf(alert.flow)), 'kind', alert.kind, 'key', alert.key, 'notifier', name, 'at', String(at))
     .exec();
   log.info({ kind: alert.kind }, 'alert delivered');
   return 'delivered';

@@ -1,4 +1,4 @@
-import { isProblem, routeKindOf, type Alert } from '../alerts/alert.ts';
+import { alertKeyPrefix, isProblem, routeKindOf, type Alert } from '../alerts/alert.ts';
 import { activeWindow, windowsForFlow } from '../maintenance/maintenance-windows.ts';
 import type { MaintenanceWindow } from '../maintenance/maintenance-types.ts';
 import type { RedisConnection } from '../redis/connect-redis.ts';
@@ -52,7 +52,7 @@ export function heldAlertsKey(prefix: string): string {
  */
 export function heldField(alert: Alert, notifier: string): string {
   const role = alert.reminder !== undefined ? 'reminder' : alert.kind;
-  const field = `f${alert.flow.id}.${routeKindOf(alert) ?? alert.kind}.${role}.${notifier}`;
+  const field = `${alertKeyPrefix(alert.flow)}.${routeKindOf(alert) ?? alert.kind}.${role}.${notifier}`;
   // Each recovery of an announced incident must reach its notifier at the end: none replaces another.
   return isProblem(alert) ? field : `${field}.${alert.key}`;
 }
@@ -78,8 +78,8 @@ export function openingKey(alert: Alert): string | undefined {
   if (alert.kind === 'monitor-recovered') return alert.key.replace(/-monitor-recovered$/, '-monitor-error');
   const resolves = alert.resolves;
   if (alert.kind !== 'recovered' || resolves === undefined) return undefined;
-  if (resolves.kind === 'missed') return `f${alert.flow.id}-missed-${resolves.expectedAt}`;
-  return resolves.attemptId === undefined ? undefined : `f${alert.flow.id}-a${resolves.attemptId}-${resolves.kind}`;
+  if (resolves.kind === 'missed') return `${alertKeyPrefix(alert.flow)}-missed-${resolves.expectedAt}`;
+  return resolves.attemptId === undefined ? undefined : `${alertKeyPrefix(alert.flow)}-a${resolves.attemptId}-${resolves.kind}`;
 }
 
 /** Every held alert; a record this version cannot read is skipped (and stays for a person to look at). */

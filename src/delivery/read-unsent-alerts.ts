@@ -19,7 +19,7 @@ export interface UnsentAlert {
   kind: AlertKind;
   scope: AlertScope;
   /** The flow the alert is about; null for account- and installation-wide alerts. */
-  flow: { id: number; name: string } | null;
+  flow: { id: number; name: string; account?: string } | null;
   notifier: string;
   state: UnsentState;
   /** When the job was queued (epoch ms). */
@@ -111,7 +111,7 @@ function unsentAlert(job: Job<NotificationJobData>, state: UnsentState): UnsentA
     key: String(alert.key),
     kind: alert.kind,
     scope,
-    flow: scope === 'flow' ? { id: Number(alert.flow.id), name: String(alert.flow.name) } : null,
+    flow: scope === 'flow' ? { id: Number(alert.flow.id), name: String(alert.flow.name), ...(typeof alert.flow.account === 'string' ? { account: alert.flow.account } : {}) } : null,
     notifier: data.notifier,
     state,
     queuedAt: job.timestamp,

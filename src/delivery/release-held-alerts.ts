@@ -1,3 +1,4 @@
+import { flowKeyOf, type FlowKey } from '../accounts/flow-ref.ts';
 import type { Logger } from 'pino';
 import { isProblem, routeKindOf, type Alert, type RouteKind } from '../alerts/alert.ts';
 import type { AlertSink } from '../checks/check-flow.ts';
@@ -20,7 +21,7 @@ export interface ReleaseDependencies {
   prefix: string;
   silences(now: number): Promise<readonly Silence[]>;
   windows(): readonly MaintenanceWindow[];
-  loadStates(flowIds: readonly number[]): Promise<Map<number, FlowState>>;
+  loadStates(flows: readonly FlowKey[]): Promise<Map<FlowKey, FlowState>>;
   sink: AlertSink;
   now: () => number;
   log: Logger;
@@ -40,12 +41,12 @@ export async function releaseHeldAlerts(deps: ReleaseDependencies): Promise<Rele
   const ended = held.filter((record) => findHold(record.alert, silences, deps.windows(), now) === undefined);
   if (ended.length === 0) return { sent: 0, dropped: 0, stillHeld: held.length };
 
-  const states = await deps.loadStates([...new Set(ended.map((record) => record.alert.flow.id))]);
+  const states = await deps.loadStates([...new Set(ended.map((record) => flowKeyOf(record.alert.flow)))]);
   const chosen = new Map<string, (typeof ended)[number]>();
   for (const record of ended) {
-    if (!(await stillNews(deps, record, states.get(record.alert.flow.id)))) continue;
+    if (!(await stillNews(deps, record, states.get(flowKeyOf(record.alert.flow))))) continue;
     // One alert per incident and notifier: the latest held (records are oldest first); every recovery kept is news.
-    const group = `${record.alert.flow.id}/${routeKindOf(record.alert) ?? ''}/${record.alert.kind}/${record.notifier}`;
+    const group = `${flowKeyOf(record.alert.flow)}/${routeKindOf(record.alert) ?? ''}/${record.alert.kind}/${record.notifier}`;
     chosen.set(isProblem(record.alert) ? group : `${group}/${record.alert.key}`, record);
   }
   const releases = [...chosen.values()];

@@ -1,4 +1,4 @@
-import type { Alert, AlertAttempt, MissedRuns } from '../alerts/alert.ts';
+import { alertKeyPrefix, type Alert, type AlertAttempt, type MissedRuns } from '../alerts/alert.ts';
 import type { MaintenanceWindow } from '../maintenance/maintenance-types.ts';
 import { pausedMs } from '../maintenance/maintenance-windows.ts';
 import { describeSchedule, findMissedRuns, type MissedSlots } from './expected-runs.ts';
@@ -36,9 +36,9 @@ export function detectMissedRuns(input: MissedRunInput): { alerts: Alert[]; miss
     const next = input.firstRunAfterGap(open.lastRunAt);
     if (next !== undefined) {
       const recovered: Alert = {
-        key: `${missedKey(flow.id, open.expectedAt)}-recovered`,
+        key: `${missedKey(flow, open.expectedAt)}-recovered`,
         kind: 'recovered',
-        incident: missedKey(flow.id, open.expectedAt),
+        incident: missedKey(flow, open.expectedAt),
         flow,
         attempt: next,
         resolves: { kind: 'missed', since: open.since, expectedAt: open.expectedAt },
@@ -66,7 +66,7 @@ export function detectMissedRuns(input: MissedRunInput): { alerts: Alert[]; miss
     graceMs: gap.graceMs,
     schedule: describeSchedule(schedule),
   };
-  const alert: Alert = { key: missedKey(flow.id, gap.expectedAt), kind: 'missed', flow, missed: facts, detectedAt: now };
+  const alert: Alert = { key: missedKey(flow, gap.expectedAt), kind: 'missed', flow, missed: facts, detectedAt: now };
   return { alerts: [alert], missed: { expectedAt: gap.expectedAt, lastRunAt, since: now, facts } };
 }
 
@@ -84,6 +84,6 @@ function findGap(schedule: Schedule, since: number, now: number, missedAfter: nu
   return paused === 0 ? gap : findMissedRuns(schedule, { since, now: now - paused, ...grace });
 }
 
-export function missedKey(flowId: number, expectedAt: number): string {
-  return `f${flowId}-missed-${expectedAt}`;
+export function missedKey(flow: Pick<Alert['flow'], 'id' | 'account'>, expectedAt: number): string {
+  return `${alertKeyPrefix(flow)}-missed-${expectedAt}`;
 }

@@ -1,4 +1,4 @@
-import type { Alert, AlertAttempt } from '../alerts/alert.ts';
+import { alertKeyPrefix, type Alert, type AlertAttempt } from '../alerts/alert.ts';
 import type { RunAttempt } from '../portable/run-attempt.ts';
 import type { QualityIncident } from './flow-state.ts';
 import { partialResources, volumeDrops, type RunHistory } from './run-history.ts';
@@ -38,7 +38,7 @@ export function judgeSuccess(input: {
   const alerts: Alert[] = [];
   let { partial, volume } = input.incidents;
   const since = attempt.completedAt ?? now;
-  const base = (kind: 'partial' | 'volume') => ({ key: `f${flow.id}-a${attempt.id}-${kind}`, kind, flow, attempt: input.alertAttempt, detectedAt: now });
+  const base = (kind: 'partial' | 'volume') => ({ key: `${alertKeyPrefix(flow)}-a${attempt.id}-${kind}`, kind, flow, attempt: input.alertAttempt, detectedAt: now });
 
   const loadedPart = rules.partial ? partialResources(attempt, rules.partialTolerance) : undefined;
   if (loadedPart !== undefined) {
@@ -63,9 +63,9 @@ export function judgeSuccess(input: {
 
 function recovered(flow: Alert['flow'], attempt: AlertAttempt, kind: 'partial' | 'volume', incident: QualityIncident, now: number): Alert {
   return {
-    key: `f${flow.id}-a${attempt.id}-recovered-${kind}`,
+    key: `${alertKeyPrefix(flow)}-a${attempt.id}-recovered-${kind}`,
     kind: 'recovered',
-    incident: `f${flow.id}-a${incident.attemptId}-${kind}`,
+    incident: `${alertKeyPrefix(flow)}-a${incident.attemptId}-${kind}`,
     flow,
     attempt,
     resolves: { kind, attemptId: incident.attemptId, since: incident.since },

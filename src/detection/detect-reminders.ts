@@ -64,7 +64,7 @@ function openIncidents(flow: FlowIdentity, state: FlowState, now: number): OpenI
   const missed = state.missed;
   if (missed !== null) {
     open.push({
-      key: missedKey(flow.id, missed.expectedAt),
+      key: missedKey(flow, missed.expectedAt),
       since: missed.since,
       facts: { kind: 'missed', ...(missed.facts === undefined ? {} : { missed: missed.facts }) },
     });
@@ -95,7 +95,7 @@ function stillOpen(incident: RunIncident, state: FlowState): boolean {
 function runIncident(flow: FlowIdentity, incident: RunIncident, state: FlowState, now: number): OpenIncident {
   const failures = incidentFailures(incident);
   return {
-    key: runIncidentKey(flow.id, incident),
+    key: runIncidentKey(flow, incident),
     since: incident.since,
     ...(failures > 0 ? { failedAttempts: failures } : {}),
     facts: {

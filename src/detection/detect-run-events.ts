@@ -173,7 +173,7 @@ export function detectRunEvents(input: {
       // incident, every further failure alerts, even one a late success of an older run left alone in a row.
       if (detect.has('failed') && (failuresInARow >= alertAfter || incident?.kind === 'failed')) {
         incident = openIncident(incident, 'failed', judged, now);
-        alerts.push({ ...runAlert('failed', flow, judged, now), incident: runIncidentKey(flow.id, incident), ...(alertAfter > 1 ? { failuresInARow } : {}) });
+        alerts.push({ ...runAlert('failed', flow, judged, now), incident: runIncidentKey(flow, incident), ...(alertAfter > 1 ? { failuresInARow } : {}) });
       }
     } else if (!alreadyFinished && attempt.state === 'unrecognised') {
       if (detect.has('unknown-outcome')) alerts.push(runAlert('unknown-outcome', flow, judged, now));
@@ -193,7 +193,7 @@ export function detectRunEvents(input: {
       if (now - createdAt - paused > limit.limitMs) {
         const runtime = paused > 0 ? { ...limit, pausedMs: paused } : limit;
         incident = openIncident(incident, 'stalled', judged, now, runtime);
-        alerts.push({ ...runAlert('stalled', flow, judged, now), incident: runIncidentKey(flow.id, incident), maxRuntimeMs: limit.limitMs, runtime });
+        alerts.push({ ...runAlert('stalled', flow, judged, now), incident: runIncidentKey(flow, incident), maxRuntimeMs: limit.limitMs, runtime });
         stalledAlerted = true;
       }
     }

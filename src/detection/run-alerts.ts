@@ -1,4 +1,4 @@
-import type { Alert, AlertAttempt, RuntimeLimit } from '../alerts/alert.ts';
+import { alertKeyPrefix, type Alert, type AlertAttempt, type RuntimeLimit } from '../alerts/alert.ts';
 import { isFinished, type RunAttempt } from '../portable/run-attempt.ts';
 import type { FlowIdentity } from './detect-run-events.ts';
 import type { KnownAttempt, RunIncident } from './flow-state.ts';
@@ -27,19 +27,19 @@ export function openIncident(current: RunIncident | null, kind: RunIncident['kin
 const FIRST_ERROR_MAX_LENGTH = 1000;
 
 /** The incident id of a failed or stalled incident: the key of the alert its opening attempt raised. */
-export function runIncidentKey(flowId: number, incident: Pick<RunIncident, 'attemptId' | 'kind'>): string {
-  return `f${flowId}-a${incident.attemptId}-${incident.kind}`;
+export function runIncidentKey(flow: Pick<Alert['flow'], 'id' | 'account'>, incident: Pick<RunIncident, 'attemptId' | 'kind'>): string {
+  return `${alertKeyPrefix(flow)}-a${incident.attemptId}-${incident.kind}`;
 }
 
 export function runAlert(kind: 'failed' | 'stalled' | 'unknown-outcome', flow: FlowIdentity, attempt: RunAttempt, now: number): Alert {
-  return { key: `f${flow.id}-a${attempt.id}-${kind}`, kind, flow, attempt: alertAttempt(attempt, now), detectedAt: now };
+  return { key: `${alertKeyPrefix(flow)}-a${attempt.id}-${kind}`, kind, flow, attempt: alertAttempt(attempt, now), detectedAt: now };
 }
 
 export function recoveredAlert(flow: FlowIdentity, attempt: RunAttempt, incident: RunIncident, now: number): Alert {
   return {
-    key: `f${flow.id}-a${attempt.id}-recovered`,
+    key: `${alertKeyPrefix(flow)}-a${attempt.id}-recovered`,
     kind: 'recovered',
-    incident: runIncidentKey(flow.id, incident),
+    incident: runIncidentKey(flow, incident),
     flow,
     attempt: alertAttempt(attempt, now),
     resolves: { kind: incident.kind, attemptId: incident.attemptId, since: incident.since },
@@ -70,7 +70,7 @@ export function lostTrackAlert(flow: FlowIdentity, attemptId: number, known: Kno
   const age = Math.round((now - known.createdAt) / 86_400_000);
   const message = `lost track of attempt ${attemptId}: ${why} ${age} days after it was created (last seen ${known.state}); portable-watch no longer follows it`;
   return {
-    key: `f${flow.id}-a${attemptId}-lost-track`,
+    key: `${alertKeyPrefix(flow)}-a${attemptId}-lost-track`,
     kind: 'monitor-error',
     flow,
     monitor: { problem: 'lost-track', message, since: known.createdAt, scope: 'flow' },

@@ -1,3 +1,4 @@
+import { parseFlowKey, type FlowKey } from '../accounts/flow-ref.ts';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { createProbeRounds, type MetricsProbes, type ProbeName } from './probe-rounds.ts';
@@ -72,11 +73,11 @@ export function registerProbeGauges(
 
   // The newest success seen per flow: survives Redis losing its state, so the age does not jump back to when
   // this process started watching the flow.
-  const lastSuccess = new Map<number, number>();
+  const lastSuccess = new Map<FlowKey, number>();
   new Gauge({
     name: 'portable_watch_flow_last_success_age_seconds',
     help: 'Seconds since the last successful check of each configured flow, or since this process started watching it when none is known.',
-    labelNames: ['flow'],
+    labelNames: ['account', 'flow'],
     registers,
     async collect() {
       const readings = await read();
@@ -88,7 +89,7 @@ export function registerProbeGauges(
       this.reset();
       const at = now();
       // A success older than this process still counts: a worker that crash-loops must not reset the age.
-      for (const [flowId, since] of watched) this.set({ flow: String(flowId) }, Math.max(0, (at - (lastSuccess.get(flowId) ?? since)) / 1000));
+      for (const [key, since] of watched) this.set(flowLabels(key), Math.max(0, (at - (lastSuccess.get(key) ?? since)) / 1000));
     },
   });
 
@@ -97,4 +98,10 @@ export function registerProbeGauges(
       probes = next;
     },
   };
+}
+
+/** A flow's series: its account and its Portable id, so two accounts' flow 42 are two series. */
+function flowLabels(key: FlowKey): { account: string; flow: string } {
+  const ref = parseFlowKey(key);
+  return ref === undefined ? { account: '', flow: key } : { account: ref.account, flow: String(ref.id) };
 }

@@ -1,3 +1,4 @@
+import type { FlowKey } from '../accounts/flow-ref.ts';
 /**
  * The scrape-time reads of Redis behind /metrics, made cheap and safe: at most one round of reads every
  * `intervalMs` (scrapes in between get the last readings), one round in flight at a time (concurrent scrapes await
@@ -12,12 +13,12 @@ export interface MetricsProbes {
   /** Epoch ms when the oldest notification still waiting (to be sent or retried) was queued; null when none. */
   oldestWaitingNotification(): Promise<number | null>;
   /** Epoch ms of the last successful check of each configured flow that has had one, as Redis holds it. */
-  lastSuccessfulChecks(): Promise<Map<number, number>>;
+  lastSuccessfulChecks(): Promise<Map<FlowKey, number>>;
   /**
    * Each configured flow and when this process started watching it (epoch ms). In memory, so read at every
    * scrape rather than once a round: a flow added or removed by a reload shows at once.
    */
-  watchedFlows(): Map<number, number>;
+  watchedFlows(): Map<FlowKey, number>;
 }
 
 export type ProbeName = Exclude<keyof MetricsProbes, 'watchedFlows'>;

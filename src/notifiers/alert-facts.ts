@@ -40,8 +40,10 @@ export const ACCOUNT_NAME = 'Portable account';
 
 /** Whom the alert is about: the flow, the Portable account, or portable-watch itself. */
 export function alertSubject(alert: Alert): string {
-  if (alert.monitor?.scope === 'account') return ACCOUNT_NAME;
+  // With several accounts, which one: `Portable account staging`.
+  if (alert.monitor?.scope === 'account') return alert.flow.account === undefined ? ACCOUNT_NAME : `${ACCOUNT_NAME} ${alert.flow.account}`;
   if (alert.monitor?.scope === 'installation') return 'portable-watch';
+  if (alert.kind === 'discovery') return discoverySubject(alert.discovery);
   return alert.flow.name;
 }
 
@@ -89,6 +91,8 @@ export function alertSentence(alert: Alert): string {
       return volumeSentence(subject);
     case 'test':
       return 'This is a test alert sent by portable-watch test-alert; nothing is wrong.';
+    case 'discovery':
+      return (alert.discovery?.messages ?? []).map((message) => `${capitalise(message)}.`).join('\n');
   }
 }
 
@@ -106,6 +110,8 @@ export function monitorDetails(alert: Alert): string | undefined {
 /** The label/value pairs shown for an alert: only those that are known for it, most important first. */
 export function alertFacts(alert: Alert): AlertFact[] {
   const facts: AlertFact[] = isAboutFlow(alert) ? [{ label: 'Flow', value: `${alert.flow.name} (${alert.flow.id})` }] : [];
+  // Named when the installation watches several accounts (or one that is not the default): the same id may be in each.
+  if (isAboutFlow(alert) && alert.flow.account !== undefined) facts.push({ label: 'Account', value: alert.flow.account });
   facts.push(...incidentFacts(alert));
   if (alert.attempt) facts.push(...attemptFacts(alert.attempt));
   facts.push(...runtimeFacts(alert), ...missedFacts(alert.missed), ...partialFacts(alert));
@@ -190,4 +196,15 @@ export function describeResource(resource: ResourceCounts): string {
     .filter((stage) => resource[stage] !== null)
     .map((stage) => `${formatCount(resource[stage] ?? 0)} ${stage}`);
   return `${resource.name}: ${counts.length > 0 ? counts.join(' · ') : 'no row counts'}`;
+}
+
+/** `3 new flows watched, 1 no longer`: what a discovery notice is about, for its headline. */
+function discoverySubject(discovery: Alert['discovery']): string {
+  const added = discovery?.added ?? 0;
+  const removed = discovery?.removed ?? 0;
+  const parts = [
+    ...(added > 0 ? [`${formatCount(added)} new ${added === 1 ? 'flow' : 'flows'} watched`] : []),
+    ...(removed > 0 ? [`${formatCount(removed)} no longer`] : []),
+  ];
+  return parts.length === 0 ? 'flows watched' : parts.join(', ');
 }

@@ -47,6 +47,7 @@ const COUNT_LABELS: Record<CountKey, readonly [string, string]> = {
   reminder: ['reminder', 'reminders'],
   recovered: ['recovered', 'recovered'],
   test: ['test', 'tests'],
+  discovery: ['discovery notice', 'discovery notices'],
 };
 const COUNT_ORDER = Object.keys(COUNT_LABELS) as CountKey[];
 

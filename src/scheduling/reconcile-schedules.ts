@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_ACCOUNT, flowKey, type FlowKey, type FlowRef } from '../accounts/flow-ref.ts';
 import type { Queue } from 'bullmq';
 import type { RedisConnection } from '../redis/connect-redis.ts';
 import type { Logger } from 'pino';
 
 /** Job data of a scheduled check: only the id, so a check always reads the flow's settings from the current config. */
+/** `account` is absent for the default account: jobs of schedulers made before accounts carry only the id. */
 export interface CheckJobData {
   flowId: number;
+  account?: string;
 }
 
 export const CHECK_QUEUE = 'checks';
@@ -13,21 +16,25 @@ export const CHECK_JOB = 'check';
 
 export interface ScheduledFlow {
   id: number;
+  account: string;
   pollEvery: number;
 }
 
 export interface ReconcileReport {
-  added: number[];
-  updated: number[];
-  removed: number[];
+  added: FlowKey[];
+  updated: FlowKey[];
+  removed: FlowKey[];
   unchanged: number;
   durationMs: number;
 }
 
 /** Stable, colon-free (colons make BullMQ mistake a key for a legacy repeat key). */
-export function schedulerId(flowId: number): string {
-  return `flow-${flowId}`;
+export function schedulerId(flow: FlowKey): string {
+  return `flow-${flow}`;
 }
+
+/** The schedulers this program made: `flow-42`, `flow-prod~42`. */
+const SCHEDULER_ID = /^flow-((?:[A-Za-z0-9_-]+~)?\d+)$/;
 
 /**
  * Spreads flows that share an interval over it instead of firing them together. Deterministic, so a restart or
@@ -72,18 +79,19 @@ export async function reconcileSchedules(input: {
     const report: ReconcileReport = { added: [], updated: [], removed: [], unchanged: 0, durationMs: 0 };
     const upserts: ScheduledFlow[] = [];
     for (const flow of flows) {
-      const current = existing.get(schedulerId(flow.id));
-      existing.delete(schedulerId(flow.id));
-      if (current === undefined) report.added.push(flow.id);
+      const key = flowKey(flow);
+      const current = existing.get(schedulerId(key));
+      existing.delete(schedulerId(key));
+      if (current === undefined) report.added.push(key);
       else if (Number(current.every) !== flow.pollEvery || Number(current.offset) !== scheduleOffset(flow.id, flow.pollEvery)) {
-        report.updated.push(flow.id);
+        report.updated.push(key);
       } else {
         report.unchanged += 1;
         continue;
       }
       upserts.push(flow);
     }
-    const stale = [...existing.keys()].filter((key) => /^flow-\d+$/.test(key));
+    const stale = [...existing.keys()].filter((key) => SCHEDULER_ID.test(key));
     for (let index = 0; index < upserts.length; index += BATCH) {
       await Promise.all(upserts.slice(index, index + BATCH).map((flow) => upsert(queue, flow)));
     }
@@ -91,11 +99,13 @@ export async function reconcileSchedules(input: {
     // checked at once instead, so `status` and a failure already waiting in Portable show up in seconds. Many
     // added together (a first start with thousands of flows) are spread out, at most FIRST_CHECKS_PER_SECOND and
     // never over more than their interval, so Portable and the worker see the steady rate, not a burst.
-    const pollEvery = new Map(flows.map((flow) => [flow.id, flow.pollEvery]));
+    const byKey = new Map(flows.map((flow) => [flowKey(flow), flow]));
     const spreadMs = report.added.length * (1000 / FIRST_CHECKS_PER_SECOND);
-    const firstChecks = report.added.map((flowId, index) => {
-      const window = Math.min(spreadMs, pollEvery.get(flowId) ?? 0);
-      return firstCheck(flowId, holdBack + Math.floor((index / report.added.length) * window));
+    const firstChecks = report.added.flatMap((key, index) => {
+      const flow = byKey.get(key);
+      if (flow === undefined) return [];
+      const window = Math.min(spreadMs, flow.pollEvery);
+      return [firstCheck(flow, holdBack + Math.floor((index / report.added.length) * window))];
     });
     for (let index = 0; index < firstChecks.length; index += BATCH) {
       await queue.addBulk(firstChecks.slice(index, index + BATCH));
@@ -103,7 +113,7 @@ export async function reconcileSchedules(input: {
     for (let index = 0; index < stale.length; index += BATCH) {
       await Promise.all(stale.slice(index, index + BATCH).map((key) => queue.removeJobScheduler(key)));
     }
-    report.removed = stale.map((key) => Number(key.slice('flow-'.length)));
+    report.removed = stale.map((key) => key.slice('flow-'.length));
     report.durationMs = now() - startedAt;
     log.info(
       { added: report.added.length, updated: report.updated.length, removed: report.removed.length, unchanged: report.unchanged, durationMs: report.durationMs },
@@ -117,24 +127,33 @@ export async function reconcileSchedules(input: {
 
 async function upsert(queue: Queue<CheckJobData>, flow: ScheduledFlow): Promise<void> {
   await queue.upsertJobScheduler(
-    schedulerId(flow.id),
+    schedulerId(flowKey(flow)),
     { every: flow.pollEvery, offset: scheduleOffset(flow.id, flow.pollEvery) },
     {
       name: CHECK_JOB,
-      data: { flowId: flow.id },
+      data: checkJobData(flow),
       // A check that fails is simply the next scheduled check's job; no retries, little history.
       opts: { removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000, age: 24 * 3600 } },
     },
   );
 }
 
-function firstCheck(flowId: number, delay: number) {
+function firstCheck(flow: ScheduledFlow, delay: number) {
   return {
     name: CHECK_JOB,
-    data: { flowId },
+    data: checkJobData(flow),
     // The id keeps replicas that reconcile one after another from queueing it twice while it waits.
-    opts: { jobId: `first-check-${flowId}`, delay, removeOnComplete: true, removeOnFail: true },
+    opts: { jobId: `first-check-${flowKey(flow)}`, delay, removeOnComplete: true, removeOnFail: true },
   };
+}
+
+function checkJobData(flow: FlowRef): CheckJobData {
+  return flow.account === DEFAULT_ACCOUNT ? { flowId: flow.id } : { flowId: flow.id, account: flow.account };
+}
+
+/** The flow a check job is about; a job without an account (made before accounts) is of the default account. */
+export function checkJobFlow(data: CheckJobData): FlowKey {
+  return flowKey({ account: data.account ?? DEFAULT_ACCOUNT, id: data.flowId });
 }
 
 async function acquire(redis: RedisConnection, key: string, owner: string): Promise<void> {

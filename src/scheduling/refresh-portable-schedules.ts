@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { flowKey, type FlowKey, type FlowRef } from '../accounts/flow-ref.ts';
 import type { Logger } from 'pino';
 import type { PortableSchedule } from '../detection/schedule.ts';
 import type { Flow } from '../portable/normalise-flow.ts';
@@ -23,9 +24,10 @@ export interface ScheduleClient {
 export interface ScheduleRefresherOptions {
   redis: () => RedisConnection;
   prefix: string;
-  client: () => ScheduleClient;
+  /** The client of each account. */
+  client: (account: string) => ScheduleClient;
   /** The flows watched now. */
-  flowIds: () => readonly number[];
+  flows: () => readonly FlowRef[];
   /** How often Portable is asked (`scheduleRefresh`). */
   every: () => number;
   log: Logger;
@@ -48,7 +50,7 @@ export interface ScheduleRefresher {
   /** One refresh of every watched flow now, whoever did the last one. */
   refresh(): Promise<RefreshReport>;
   /** Reads, one by one, the flows whose schedule Redis does not hold yet (flows just added, a one-off check). */
-  refreshMissing(flowIds?: readonly number[]): Promise<number>;
+  refreshMissing(flows?: readonly FlowRef[]): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -72,33 +74,33 @@ export function createScheduleRefresher(options: ScheduleRefresherOptions): Sche
   let running: Promise<unknown> | undefined;
   const abort = new AbortController();
 
-  const write = async (entries: ReadonlyMap<number, PortableSchedule>, watched: ReadonlySet<number> | undefined) => {
+  const write = async (entries: ReadonlyMap<FlowKey, PortableSchedule>, watched: ReadonlySet<FlowKey> | undefined) => {
     const redis = options.redis();
-    const fields = [...entries].map(([id, schedule]) => [String(id), JSON.stringify(schedule)] as const);
+    const fields = [...entries].map(([key, schedule]) => [key, JSON.stringify(schedule)] as const);
     const pipeline = redis.pipeline();
     for (let index = 0; index < fields.length; index += WRITE_BATCH) pipeline.hset(key, Object.fromEntries(fields.slice(index, index + WRITE_BATCH)));
     if (watched !== undefined) {
       // Flows no longer watched lose their entry (removing a flow deletes it too; this catches any left behind).
-      const stale = (await redis.hkeys(key)).filter((field) => !watched.has(Number(field)));
+      const stale = (await redis.hkeys(key)).filter((field) => !watched.has(field));
       for (let index = 0; index < stale.length; index += WRITE_BATCH) pipeline.hdel(key, ...stale.slice(index, index + WRITE_BATCH));
       pipeline.set(refreshedKey, String(now()));
     }
     await pipeline.exec();
   };
 
-  const readOneByOne = async (flowIds: readonly number[]) => {
-    const found = new Map<number, PortableSchedule>();
+  const readOneByOne = async (flows: readonly FlowRef[]) => {
+    const found = new Map<FlowKey, PortableSchedule>();
     let requests = 0;
-    const queue = [...flowIds];
+    const queue = [...flows];
     const worker = async () => {
-      for (let flowId = queue.shift(); flowId !== undefined; flowId = queue.shift()) {
+      for (let flow = queue.shift(); flow !== undefined; flow = queue.shift()) {
         requests += 1;
         try {
-          found.set(flowId, scheduleOf(await options.client().getFlow(flowId, { signal: abort.signal })));
+          found.set(flowKey(flow), scheduleOf(await options.client(flow.account).getFlow(flow.id, { signal: abort.signal })));
         } catch (error) {
           // The flow's own checks report a flow Portable does not know or refuses; here it only keeps what is known.
           if (!(error instanceof PortableApiError)) throw error;
-          log.debug({ flowId, err: error.message }, 'could not read the flow schedule');
+          log.debug({ account: flow.account, flowId: flow.id, err: error.message }, 'could not read the flow schedule');
         }
       }
     };
@@ -106,31 +108,51 @@ export function createScheduleRefresher(options: ScheduleRefresherOptions): Sche
     return { found, requests };
   };
 
+  /** One account's watched flows: one `GET /v2/flows`, then one by one what it leaves out (or all, when refused). */
+  const refreshAccount = async (account: string, flows: readonly FlowRef[], entries: Map<FlowKey, PortableSchedule>) => {
+    let listed: Flow[] | undefined;
+    const requests = 1;
+    try {
+      listed = await options.client(account).listFlows({ signal: abort.signal });
+    } catch (error) {
+      if (abort.signal.aborted) return { ok: false, requests };
+      if (!(error instanceof PortableApiError) || !LIST_REFUSED.has(error.kind)) {
+        log.warn({ account, err: error instanceof Error ? error.message : String(error) }, 'could not read flow schedules from Portable; keeping the last known');
+        return { ok: false, requests };
+      }
+      log.info({ account, err: error.message }, 'GET /v2/flows refused; reading each flow schedule on its own');
+    }
+    const wanted = new Set(flows.map((flow) => flow.id));
+    for (const flow of listed ?? []) if (wanted.has(flow.id)) entries.set(flowKey({ account, id: flow.id }), scheduleOf(flow));
+    const oneByOne = await readOneByOne(flows.filter((flow) => !entries.has(flowKey(flow))));
+    for (const [key, schedule] of oneByOne.found) entries.set(key, schedule);
+    return { ok: true, requests: requests + oneByOne.requests };
+  };
+
   const refresh = async (): Promise<RefreshReport> => {
     const startedAt = now();
-    const watched = new Set(options.flowIds());
+    const flows = options.flows();
+    const watched = new Set(flows.map(flowKey));
     // Every flow sets its own schedule (or detects no missed runs): nothing to ask Portable.
     if (watched.size === 0) {
       await write(new Map(), watched);
       return { outcome: 'skipped', flows: 0, requests: 0, durationMs: now() - startedAt };
     }
-    let listed: Flow[] | undefined;
-    let requests = 1;
-    try {
-      listed = await options.client().listFlows({ signal: abort.signal });
-    } catch (error) {
+    const byAccount = Map.groupBy(flows, (flow) => flow.account);
+    const entries = new Map<FlowKey, PortableSchedule>();
+    let requests = 0;
+    let failed = false;
+    for (const [account, accountFlows] of byAccount) {
+      const result = await refreshAccount(account, accountFlows, entries);
+      requests += result.requests;
+      failed ||= !result.ok;
       if (abort.signal.aborted) return { outcome: 'skipped', flows: 0, requests, durationMs: now() - startedAt };
-      if (!(error instanceof PortableApiError) || !LIST_REFUSED.has(error.kind)) {
-        log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not read flow schedules from Portable; keeping the last known');
-        return { outcome: 'failed', flows: 0, requests, durationMs: now() - startedAt };
-      }
-      log.info({ err: error.message }, 'GET /v2/flows refused; reading each flow schedule on its own');
     }
-    const entries = new Map<number, PortableSchedule>();
-    for (const flow of listed ?? []) if (watched.has(flow.id)) entries.set(flow.id, scheduleOf(flow));
-    const oneByOne = await readOneByOne([...watched].filter((flowId) => !entries.has(flowId)));
-    for (const [flowId, schedule] of oneByOne.found) entries.set(flowId, schedule);
-    requests += oneByOne.requests;
+    // An account whose listing failed keeps what is known of its flows: only the others' are written and pruned.
+    if (failed) {
+      await write(entries, undefined);
+      return { outcome: 'failed', flows: entries.size, requests, durationMs: now() - startedAt };
+    }
     await write(entries, watched);
     const report: RefreshReport = { outcome: 'refreshed', flows: entries.size, requests, durationMs: now() - startedAt };
     log.info({ flows: report.flows, requests: report.requests, durationMs: report.durationMs }, 'flow schedules read from Portable');
@@ -172,10 +194,10 @@ export function createScheduleRefresher(options: ScheduleRefresherOptions): Sche
       timer.unref();
     },
     refresh,
-    async refreshMissing(flowIds = options.flowIds()) {
-      if (flowIds.length === 0) return 0;
-      const held = await options.redis().hmget(key, ...flowIds.map(String));
-      const missing = flowIds.filter((_flowId, index) => held[index] === null);
+    async refreshMissing(flows = options.flows()) {
+      if (flows.length === 0) return 0;
+      const held = await options.redis().hmget(key, ...flows.map(flowKey));
+      const missing = flows.filter((_flow, index) => held[index] === null);
       if (missing.length === 0) return 0;
       const { found } = await readOneByOne(missing);
       if (found.size > 0) await write(found, undefined);

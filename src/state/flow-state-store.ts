@@ -1,3 +1,4 @@
+import { DEFAULT_ACCOUNT, type FlowKey } from '../accounts/flow-ref.ts';
 import { lastAlertKey } from '../delivery/deliver-notification.ts';
 import type { RedisConnection } from '../redis/connect-redis.ts';
 import { runScript } from '../redis/run-script.ts';
@@ -78,31 +79,32 @@ export type BeginResult =
   | { outcome: 'settling' };
 
 export interface FlowStateStore {
-  load(flowId: number): Promise<FlowState>;
+  load(flow: FlowKey): Promise<FlowState>;
   /** The flow's schedule as Portable last gave it; undefined when it has not been read yet. */
-  loadSchedule(flowId: number): Promise<PortableSchedule | undefined>;
+  loadSchedule(flow: FlowKey): Promise<PortableSchedule | undefined>;
   /**
    * The start of a check in one round trip: takes the flow's lease (which keeps checks of one flow apart across
    * jobs and replicas) and, when taken, reads the flow's and the account's state.
    */
-  begin(flowId: number, owner: string, ttlMs: number, now: number): Promise<BeginResult>;
+  begin(flow: FlowKey, account: string, owner: string, ttlMs: number, now: number): Promise<BeginResult>;
   /** When a check last began in this installation, by any replica (epoch ms); undefined when none has. */
   lastCheckBegan(): Promise<number | undefined>;
   /**
    * Stores `next` as version `expectedVersion + 1` if nobody committed since it was loaded; false when another
    * check won. With `releaseOwner`, also gives that owner's lease back in the same round trip.
    */
-  commit(flowId: number, expectedVersion: number, next: FlowState, releaseOwner?: string): Promise<boolean>;
-  loadMany(flowIds: readonly number[]): Promise<Map<number, FlowState>>;
-  loadAccount(): Promise<AccountState>;
-  commitAccount(expectedVersion: number, next: AccountState): Promise<boolean>;
+  commit(flow: FlowKey, expectedVersion: number, next: FlowState, releaseOwner?: string): Promise<boolean>;
+  loadMany(flows: readonly FlowKey[]): Promise<Map<FlowKey, FlowState>>;
+  /** The account's own state (a rejected token is an incident of that account only). */
+  loadAccount(account: string): Promise<AccountState>;
+  commitAccount(account: string, expectedVersion: number, next: AccountState): Promise<boolean>;
   /** Keeps a lease alive while a check runs; false when it was lost. */
-  extendLock(flowId: number, owner: string, ttlMs: number): Promise<boolean>;
-  unlock(flowId: number, owner: string): Promise<void>;
+  extendLock(flow: FlowKey, owner: string, ttlMs: number): Promise<boolean>;
+  unlock(flow: FlowKey, owner: string): Promise<void>;
   /** Deletes a flow's state, lease, last alert and schedule, and forgets what this process remembers of it. */
-  remove(flowId: number): Promise<void>;
+  remove(flow: FlowKey): Promise<void>;
   /** Drops what this process remembers of flows no longer watched. */
-  forgetAllBut(flowIds: ReadonlySet<number>): void;
+  forgetAllBut(flows: ReadonlySet<FlowKey>): void;
   /** The installation id `begin` insists on; undefined (the default) skips the test, as the dry-run path does. */
   setInstallation(id: string | undefined): void;
   /**
@@ -126,9 +128,10 @@ interface Remembered {
 export function createFlowStateStore(connection: RedisConnection | (() => RedisConnection), prefix: string): FlowStateStore {
   const redis = typeof connection === 'function' ? connection : () => connection;
   const lastCheckKey = `${prefix}:last-check`;
-  const stateKey = (flowId: number) => `${prefix}:flow:${flowId}:state`;
-  const lockKey = (flowId: number) => `${prefix}:flow:${flowId}:lock`;
-  const accountKey = `${prefix}:account:state`;
+  const stateKey = (flow: FlowKey) => `${prefix}:flow:${flow}:state`;
+  const lockKey = (flow: FlowKey) => `${prefix}:flow:${flow}:lock`;
+  const accountKey = (account: string) => accountStateKey(prefix, account);
+  const isAccountKey = (key: string) => key.startsWith(`${prefix}:account:`);
   const installationKey = installationMarkerKey(prefix);
   const schedulesKey = portableSchedulesKey(prefix);
   // A string per flow (the JSON already built for Redis): what the process still knows if Redis forgets.
@@ -146,48 +149,48 @@ export function createFlowStateStore(connection: RedisConnection | (() => RedisC
   }
 
   return {
-    async load(flowId) {
-      return parseFlowState(await redis().hget(stateKey(flowId), 'state'));
+    async load(flow) {
+      return parseFlowState(await redis().hget(stateKey(flow), 'state'));
     },
-    async loadMany(flowIds) {
+    async loadMany(flows) {
       const pipeline = redis().pipeline();
-      for (const id of flowIds) pipeline.hget(stateKey(id), 'state');
+      for (const flow of flows) pipeline.hget(stateKey(flow), 'state');
       const results = (await pipeline.exec()) ?? [];
-      return new Map(flowIds.map((id, index) => [id, parseFlowState(results[index]?.[1] as string | null)]));
+      return new Map(flows.map((flow, index) => [flow, parseFlowState(results[index]?.[1] as string | null)]));
     },
-    async loadSchedule(flowId) {
-      return parseSchedule(await redis().hget(schedulesKey, String(flowId)));
+    async loadSchedule(flow) {
+      return parseSchedule(await redis().hget(schedulesKey, flow));
     },
-    async begin(flowId, owner, ttlMs, now) {
-      const keys = [lockKey(flowId), stateKey(flowId), accountKey, installationKey, lastCheckKey, schedulesKey];
-      const args = [owner, ttlMs, installation, now, flowId];
-      const [outcome, state, account, schedule] = (await runScript(redis(), BEGIN_SCRIPT, keys, args)) as [string, string?, string?, string?];
+    async begin(flow, account, owner, ttlMs, now) {
+      const keys = [lockKey(flow), stateKey(flow), accountKey(account), installationKey, lastCheckKey, schedulesKey];
+      const args = [owner, ttlMs, installation, now, flow];
+      const [outcome, state, accountState, schedule] = (await runScript(redis(), BEGIN_SCRIPT, keys, args)) as [string, string?, string?, string?];
       if (outcome !== 'ok') return { outcome: outcome as 'busy' | 'moved' | 'settling' };
-      return { outcome: 'begun', state: parseFlowState(state), account: parseAccountState(account), portableSchedule: parseSchedule(schedule) };
+      return { outcome: 'begun', state: parseFlowState(state), account: parseAccountState(accountState), portableSchedule: parseSchedule(schedule) };
     },
     async lastCheckBegan() {
       const at = Number(await redis().get(lastCheckKey));
       return Number.isFinite(at) && at > 0 ? at : undefined;
     },
-    commit: (flowId, expectedVersion, next, releaseOwner) =>
-      cas(stateKey(flowId), expectedVersion, next, releaseOwner === undefined ? undefined : { key: lockKey(flowId), owner: releaseOwner }),
-    async loadAccount() {
-      return parseAccountState(await redis().hget(accountKey, 'state'));
+    commit: (flow, expectedVersion, next, releaseOwner) =>
+      cas(stateKey(flow), expectedVersion, next, releaseOwner === undefined ? undefined : { key: lockKey(flow), owner: releaseOwner }),
+    async loadAccount(account) {
+      return parseAccountState(await redis().hget(accountKey(account), 'state'));
     },
-    commitAccount: (expectedVersion, next) => cas(accountKey, expectedVersion, next),
-    async extendLock(flowId, owner, ttlMs) {
-      return (await runScript(redis(), EXTEND_SCRIPT, [lockKey(flowId)], [owner, ttlMs])) === 1;
+    commitAccount: (account, expectedVersion, next) => cas(accountKey(account), expectedVersion, next),
+    async extendLock(flow, owner, ttlMs) {
+      return (await runScript(redis(), EXTEND_SCRIPT, [lockKey(flow)], [owner, ttlMs])) === 1;
     },
-    async unlock(flowId, owner) {
-      await runScript(redis(), RELEASE_SCRIPT, [lockKey(flowId)], [owner]);
+    async unlock(flow, owner) {
+      await runScript(redis(), RELEASE_SCRIPT, [lockKey(flow)], [owner]);
     },
-    async remove(flowId) {
-      remembered.delete(stateKey(flowId));
-      await redis().multi().del(stateKey(flowId), lockKey(flowId), lastAlertKey(prefix, flowId)).hdel(schedulesKey, String(flowId)).exec();
+    async remove(flow) {
+      remembered.delete(stateKey(flow));
+      await redis().multi().del(stateKey(flow), lockKey(flow), lastAlertKey(prefix, flow)).hdel(schedulesKey, flow).exec();
     },
-    forgetAllBut(flowIds) {
-      const keep = new Set([...flowIds].map(stateKey));
-      for (const key of remembered.keys()) if (key !== accountKey && !keep.has(key)) remembered.delete(key);
+    forgetAllBut(flows) {
+      const keep = new Set([...flows].map(stateKey));
+      for (const key of remembered.keys()) if (!isAccountKey(key) && !keep.has(key)) remembered.delete(key);
     },
     setInstallation(id) {
       installation = id ?? '';
@@ -197,9 +200,17 @@ export function createFlowStateStore(connection: RedisConnection | (() => RedisC
       const written = await Promise.all(
         entries.map(([key, entry]) => runScript(redis(), SEED_SCRIPT, [key], [entry.version, entry.json, entry.checkpoint])),
       );
-      return { flows: entries.filter(([key]) => key !== accountKey).length, written: written.filter((result) => result === 1).length };
+      return { flows: entries.filter(([key]) => !isAccountKey(key)).length, written: written.filter((result) => result === 1).length };
     },
   };
+}
+
+/**
+ * An account's state (its monitor incident: a rejected token). The default account keeps the key of versions before
+ * accounts, so an upgraded installation still knows the incident it had open.
+ */
+export function accountStateKey(prefix: string, account: string): string {
+  return account === DEFAULT_ACCOUNT ? `${prefix}:account:state` : `${prefix}:account:${account}:state`;
 }
 
 /** The hash whose `id` names this installation's current life in Redis; its absence means Redis lost everything. */

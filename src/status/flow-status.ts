@@ -19,6 +19,8 @@ export interface StatusReport {
 
 export interface FlowStatus {
   id: number;
+  /** The Portable account; absent for the default one. */
+  account?: string;
   /** The config `name`, else the displayName Portable gave when an alert needed one; null when neither is known. */
   name: string | null;
   lastCheck: { at: number; outcome: CheckOutcome } | null;
@@ -83,7 +85,7 @@ export interface UnsentCount {
 export interface OtherUnsentCount extends UnsentCount {
   scope: AlertScope;
   /** For a flow this config does not list; null for account- and installation-wide alerts. */
-  flow: { id: number; name: string } | null;
+  flow: { id: number; name: string; account?: string } | null;
 }
 
 export interface MonitorStatus {

@@ -1,3 +1,4 @@
+import { flowKeyOf, type FlowKey } from '../accounts/flow-ref.ts';
 import { COUNT_FIELD, type UnsentAlert } from '../delivery/read-unsent-alerts.ts';
 import type { OtherUnsentCount, UnsentCount } from './flow-status.ts';
 
@@ -8,13 +9,13 @@ import type { OtherUnsentCount, UnsentCount } from './flow-status.ts';
  */
 export function groupUnsentAlerts(
   alerts: readonly UnsentAlert[],
-  listedFlowIds: readonly number[],
-): { byFlow: Map<number, UnsentCount[]>; others: OtherUnsentCount[] } {
-  const listed = new Set(listedFlowIds);
-  const byFlow = new Map<number, Map<string, UnsentCount>>();
+  listedFlows: readonly FlowKey[],
+): { byFlow: Map<FlowKey, UnsentCount[]>; others: OtherUnsentCount[] } {
+  const listed = new Set(listedFlows);
+  const byFlow = new Map<FlowKey, Map<string, UnsentCount>>();
   const others = new Map<string, OtherUnsentCount>();
   for (const alert of alerts) {
-    const flowId = alert.flow?.id;
+    const flowId = alert.flow === null ? undefined : flowKeyOf(alert.flow);
     let count: UnsentCount | undefined;
     if (flowId !== undefined && listed.has(flowId)) {
       const notifiers = byFlow.get(flowId) ?? new Map<string, UnsentCount>();

@@ -1,3 +1,4 @@
+import { DEFAULT_ACCOUNT, flowKeyOf, type FlowKey } from '../accounts/flow-ref.ts';
 import { Queue } from 'bullmq';
 import type { RedisConnection } from '../redis/connect-redis.ts';
 import type { AlertKind } from '../alerts/alert.ts';
@@ -14,6 +15,8 @@ import { groupUnsentAlerts } from './group-unsent-alerts.ts';
 
 export interface StatusTarget {
   id: number;
+  /** Absent: the default account. */
+  account?: string | undefined;
   name?: string | undefined;
 }
 
@@ -32,14 +35,14 @@ export async function readFlowStatus(input: {
   now: number;
 }): Promise<StatusReport> {
   const { redis, prefix, flows, now } = input;
-  const ids = flows.map((flow) => flow.id);
+  const ids = flows.map((flow) => flowKeyOf(flow));
   const store = createFlowStateStore(redis, prefix);
   const queue = new Queue<CheckJobData>(CHECK_QUEUE, { connection: redis, prefix, skipMetasUpdate: true });
   const notifications = new Queue<NotificationJobData>(NOTIFICATION_QUEUE, { connection: redis, prefix, skipMetasUpdate: true });
   try {
     const [states, account, lastAlerts, nextChecks, unsent, held, gathered] = await Promise.all([
       store.loadMany(ids),
-      store.loadAccount(),
+      store.loadAccount(DEFAULT_ACCOUNT),
       readLastAlerts(redis, prefix, ids),
       readNextChecks(queue, ids),
       readUnsentAlerts(notifications),
@@ -52,9 +55,11 @@ export async function readFlowStatus(input: {
       account: monitorStatus(account.monitor),
       otherUnsentAlerts: others,
       flows: flows.map((flow, index): FlowStatus => {
-        const state = states.get(flow.id);
+        const key = ids[index] ?? flowKeyOf(flow);
+        const state = states.get(key);
         return {
           id: flow.id,
+          ...(flow.account === undefined ? {} : { account: flow.account }),
           name: flow.name ?? state?.displayName ?? null,
           lastCheck: state?.lastCheck ?? null,
           checkpoint: state?.checkpoint ?? null,
@@ -67,9 +72,9 @@ export async function readFlowStatus(input: {
           volume: qualityStatus(state?.volume ?? null),
           lastRun: lastRun(state),
           lastAlert: lastAlerts[index] ?? null,
-          unsentAlerts: byFlow.get(flow.id) ?? [],
-          held: held.get(flow.id) ?? [],
-          inDigest: [...(gathered.get(flow.id) ?? new Map<string, number>())].map(([notifier, alerts]) => ({ notifier, alerts })),
+          unsentAlerts: byFlow.get(key) ?? [],
+          held: held.get(key) ?? [],
+          inDigest: [...(gathered.get(key) ?? new Map<string, number>())].map(([notifier, alerts]) => ({ notifier, alerts })),
         };
       }),
     };
@@ -109,7 +114,7 @@ function monitorStatus(monitor: MonitorIncident | null): MonitorStatus | null {
 }
 
 /** Written by `deliverNotification` after each successful send; the key layout is its. */
-async function readLastAlerts(redis: RedisConnection, prefix: string, ids: readonly number[]): Promise<Array<FlowStatus['lastAlert']>> {
+async function readLastAlerts(redis: RedisConnection, prefix: string, ids: readonly FlowKey[]): Promise<Array<FlowStatus['lastAlert']>> {
   const pipeline = redis.pipeline();
   for (const id of ids) pipeline.hgetall(lastAlertKey(prefix, id));
   const results = (await pipeline.exec()) ?? [];
@@ -126,23 +131,24 @@ function parseLastAlert(hash: Record<string, string> | null): FlowStatus['lastAl
   return { kind: hash.kind as AlertKind, notifier: hash.notifier ?? '', at, key: hash.key ?? '' };
 }
 
-async function readHeldByFlow(redis: RedisConnection, prefix: string): Promise<Map<number, HeldStatus[]>> {
-  const byFlow = new Map<number, HeldStatus[]>();
+async function readHeldByFlow(redis: RedisConnection, prefix: string): Promise<Map<FlowKey, HeldStatus[]>> {
+  const byFlow = new Map<FlowKey, HeldStatus[]>();
   for (const record of await readHeld(redis, prefix)) {
     const { alert } = record;
     const status: HeldStatus = { kind: alert.kind, key: alert.key, notifier: record.notifier, heldAt: record.heldAt, heldBy: describeHold(record.hold), until: record.hold.until };
-    byFlow.set(alert.flow.id, [...(byFlow.get(alert.flow.id) ?? []), status]);
+    byFlow.set(flowKeyOf(alert.flow), [...(byFlow.get(flowKeyOf(alert.flow)) ?? []), status]);
   }
   return byFlow;
 }
 
 /** Members of every waiting digest, counted per flow and notifier (flow ids read from the stored alerts). */
-async function readDigestMembersByFlow(redis: RedisConnection, prefix: string): Promise<Map<number, Map<string, number>>> {
-  const byFlow = new Map<number, Map<string, number>>();
+async function readDigestMembersByFlow(redis: RedisConnection, prefix: string): Promise<Map<FlowKey, Map<string, number>>> {
+  const byFlow = new Map<FlowKey, Map<string, number>>();
   for (const notifier of await redis.smembers(waitingDigestsKey(prefix))) {
     for (const json of Object.values(await redis.hgetall(digestKeys(prefix, notifier).digest))) {
-      const flowId = (JSON.parse(json) as { flow?: { id?: unknown } }).flow?.id;
-      if (typeof flowId !== 'number') continue;
+      const flow = (JSON.parse(json) as { flow?: { id?: unknown; account?: unknown } }).flow;
+      if (typeof flow?.id !== 'number') continue;
+      const flowId = flowKeyOf({ id: flow.id, account: typeof flow.account === 'string' ? flow.account : undefined });
       const counts = byFlow.get(flowId) ?? new Map<string, number>();
       counts.set(notifier, (counts.get(notifier) ?? 0) + 1);
       byFlow.set(flowId, counts);
@@ -152,7 +158,7 @@ async function readDigestMembersByFlow(redis: RedisConnection, prefix: string): 
 }
 
 /** The scheduler's `next` is the time its next check job is due; undefined for a flow without a scheduler. */
-async function readNextChecks(queue: Queue<CheckJobData>, ids: readonly number[]): Promise<Array<number | undefined>> {
+async function readNextChecks(queue: Queue<CheckJobData>, ids: readonly FlowKey[]): Promise<Array<number | undefined>> {
   const next: Array<number | undefined> = [];
   for (let index = 0; index < ids.length; index += BATCH) {
     const batch = ids.slice(index, index + BATCH);

@@ -1,3 +1,4 @@
+import type { FlowKey } from '../accounts/flow-ref.ts';
 import type { Queue } from 'bullmq';
 import type { AlertSink, CheckReport } from '../checks/check-flow.ts';
 import { DeliveryError, type DeliveryOutcome } from '../delivery/deliver-notification.ts';
@@ -33,7 +34,7 @@ export function instrumentService(
     checkQueue: () => Queue;
     notificationQueue: () => Queue;
     store: FlowStateStore;
-    flowIds: () => number[];
+    flowIds: () => FlowKey[];
     now: () => number;
   },
 ): ServiceInstruments {
@@ -60,7 +61,7 @@ export function instrumentService(
     },
     async lastSuccessfulChecks() {
       const states = await parts.store.loadMany(parts.flowIds());
-      const result = new Map<number, number>();
+      const result = new Map<FlowKey, number>();
       for (const [flowId, state] of states) if (state.lastSuccessAt !== null) result.set(flowId, state.lastSuccessAt);
       return result;
     },
@@ -113,8 +114,8 @@ export function instrumentService(
  * When this process started watching each configured flow: the age of a flow never checked successfully counts
  * from there, so it exists from the start and grows whenever checks stop, even if Redis has lost every state.
  */
-function watchedSince(flowIds: () => number[], now: () => number): () => Map<number, number> {
-  const since = new Map<number, number>();
+function watchedSince(flowIds: () => FlowKey[], now: () => number): () => Map<FlowKey, number> {
+  const since = new Map<FlowKey, number>();
   const flows = () => {
     const current = new Set(flowIds());
     const at = now();

@@ -1,3 +1,4 @@
+import type { FlowKey } from '../accounts/flow-ref.ts';
 import type { Job } from 'bullmq';
 import type { CheckReport } from '../checks/check-flow.ts';
 import type { DeliveryOutcome } from '../delivery/deliver-notification.ts';
@@ -5,7 +6,7 @@ import type { NotificationJobData } from '../delivery/notification-queue.ts';
 
 /** What a job adapter in `jobs/` may call: the program's operations, already wired to config and connections. */
 export interface JobContext {
-  checkFlow(flowId: number, signal?: AbortSignal): Promise<CheckReport>;
+  checkFlow(flow: FlowKey, signal?: AbortSignal): Promise<CheckReport>;
   deliver(data: NotificationJobData, signal?: AbortSignal): Promise<DeliveryOutcome>;
 }
 

@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { checkFlow, type CheckReport, type CheckTarget } from '../checks/check-flow.ts';
 import { createPortableClock } from '../checks/portable-clock.ts';
+import { flowKey, type FlowKey } from '../accounts/flow-ref.ts';
 import { renderFlowUrl, type FlowConfig, type WatchConfig } from '../config/config-schema.ts';
 import { deliverNotification } from '../delivery/deliver-notification.ts';
 import { createDispatchLoop } from '../delivery/dispatch-loop.ts';
@@ -21,6 +22,8 @@ import type { RedisConnection } from '../redis/connect-redis.ts';
 import { createOutageLog, type OutageLog } from '../redis/outage-log.ts';
 import { reconcileSchedules, type CheckJobData, type ReconcileReport } from '../scheduling/reconcile-schedules.ts';
 import { createScheduleRefresher } from '../scheduling/refresh-portable-schedules.ts';
+import { createDiscoveryRefresher } from '../discovery/discovery-refresher.ts';
+import { watchDiscovered } from '../discovery/watch-discovered.ts';
 import { createFlowStateStore } from '../state/flow-state-store.ts';
 import { createCheckWatchdog, type CheckWatchdogOptions } from './check-watchdog.ts';
 import { instrumentService } from './instrument-service.ts';
@@ -76,7 +79,7 @@ export interface WatchService {
   /** Applies a new, already validated config: schedules, notifiers and client, without a restart. */
   reload(config: WatchConfig): Promise<ReconcileReport>;
   /** One check now, outside the schedule (the `check` command). */
-  checkNow(flowId: number, options?: { dryRun?: boolean; signal?: AbortSignal }): Promise<CheckReport>;
+  checkNow(flow: FlowKey, options?: { dryRun?: boolean; signal?: AbortSignal }): Promise<CheckReport>;
   /** False while Redis has lost the installation's state and it is being restored (readiness: schedules missing). */
   stateIntact(): Promise<boolean>;
   /** Liveness: unhealthy when checks stopped and a rebuild of the connection did not bring them back. */
@@ -107,6 +110,14 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
   const store = createFlowStateStore(redis, prefix);
 
   let config = options.config;
+  // Flows `discover:` found, with their rule's settings; watched beside config.flows (see watching()).
+  let discovered: FlowConfig[] = [];
+  let discoveredKeys = new Set<FlowKey>();
+  const setDiscovered = (next: FlowConfig[]) => {
+    discovered = next;
+    discoveredKeys = new Set(next.map(flowKey));
+  };
+  const watching = (base: WatchConfig): WatchConfig => (discovered.length === 0 ? base : { ...base, flows: [...base.flows, ...discovered] });
   let flows = indexFlows(config);
   // Who hears about account-wide problems; computed per config, not per check (it spans every flow).
   let accountNotifiers = accountNotifiersOf(config);
@@ -121,22 +132,32 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
   const clock = createPortableClock({ log, onSkew: (seconds) => options.metrics?.clockSkewObserved(seconds) });
   // Every answer's Date header teaches the clock how far Portable's time is from ours.
   const clientOptions = { ...options, client: withRequestListener(instruments.clientOptions(options.client), (info) => clock.observe(info)) };
-  let client = buildClient(config, clientOptions);
+  // One client per account: each has its token, and its own retries and rate-limit waits.
+  let clients = buildClients(config, clientOptions);
+  const clientOf = (account: string): PortableClient => {
+    const client = clients.get(account);
+    // The config names only accounts it defines (check-accounts.ts); a flow of another would be a bug here.
+    if (client === undefined) throw new Error(`no Portable client for account "${account}"`);
+    return client;
+  };
   let notifiers = buildNotifiers(config, options.notifierDeps);
 
   // Built once per flow and config: routing walks every route for every kind.
-  let targets = new Map<number, CheckTarget>();
+  let targets = new Map<FlowKey, CheckTarget>();
   const target = (flow: FlowConfig): CheckTarget => {
-    const known = targets.get(flow.id);
+    const key = flowKey(flow);
+    const known = targets.get(key);
     if (known !== undefined) return known;
     const built: CheckTarget = {
       ...flow,
-      url: config.portable.flowUrl === undefined ? undefined : renderFlowUrl(config.portable.flowUrl, flow.id),
+      showAccount: Object.keys(config.accounts).length > 1,
+      discovered: discoveredKeys.has(key),
+      url: flowUrlOf(config, flow),
       accountNotifiers,
       routing: flowRouting(flow, config.routes),
       maintenance: windowsForFlow(config.maintenance, flow),
     };
-    targets.set(flow.id, built);
+    targets.set(key, built);
     return built;
   };
 
@@ -163,19 +184,50 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
   const refresher = createScheduleRefresher({
     redis,
     prefix,
-    client: () => client,
-    flowIds: () => [...flows.values()].filter(readsPortableSchedule).map((flow) => flow.id),
+    client: (account) => clientOf(account),
+    flows: () => [...flows.values()].filter(readsPortableSchedule),
     every: () => config.scheduleRefresh,
     log,
     now,
   });
 
-  const runCheck = (flowId: number, dryRun: boolean, signal?: AbortSignal): Promise<CheckReport> => {
-    const flow = flows.get(flowId);
+  // `discover:`: one replica lists and matches; every replica watches what it wrote.
+  const discovery = createDiscoveryRefresher({
+    redis,
+    prefix,
+    client: (account) => clientOf(account),
+    config: () => config,
+    announce: (alerts) =>
+      sink.enqueue(alerts.map((alert) => ({ alert, notifiers: alert.kind === 'discovery' ? config.discoverNotify : [...new Set([...accountNotifiers, ...config.discoverNotify])] }))),
+    log,
+    now,
+  });
+  const discoveredFlows = watchDiscovered({
+    redis,
+    prefix,
+    config: () => config,
+    log,
+    apply: async (next) => {
+      setDiscovered(next);
+      const watched = watching(config);
+      await reconcile(watched);
+      flows = indexFlows(watched);
+      targets = new Map();
+      store.forgetAllBut(new Set(flows.keys()));
+      instruments.flowsChanged();
+      void refresher.refreshMissing().catch((error: unknown) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not read new flow schedules'));
+    },
+  });
+
+  const runCheck = async (key: FlowKey, dryRun: boolean, signal?: AbortSignal): Promise<CheckReport> => {
+    const flow = flows.get(key);
     // A job of a flow removed from the config (already queued when it was removed) does nothing.
-    if (flow === undefined) return Promise.resolve({ outcome: 'skipped', reason: `flow ${flowId} is not in the config` });
-    const deps = { client, store, sink, now, owner, clock, log, onStateMoved: () => guard.verifySoon() };
-    return checkFlow(deps, target(flow), { dryRun, ...(signal ? { signal } : {}) });
+    if (flow === undefined) return { outcome: 'skipped', reason: `flow ${key} is not in the config` };
+    const deps = { client: clientOf(flow.account), store, sink, now, owner, clock, log, onStateMoved: () => guard.verifySoon() };
+    const report = await checkFlow(deps, target(flow), { dryRun, ...(signal ? { signal } : {}) });
+    // A discovered flow Portable no longer knows is most likely deleted: discovery looks now rather than when due.
+    if (report.outcome === 'error' && report.problem === 'transient' && discoveredKeys.has(key) && /\b404\b/.test(report.message)) await discovery.refreshSoon();
+    return report;
   };
 
   const countAnomalies = (report: CheckReport): CheckReport => {
@@ -184,9 +236,9 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
   };
 
   const context: JobContext = {
-    checkFlow: (flowId, signal) =>
+    checkFlow: (key, signal) =>
       instruments.check(async () => {
-        const report = countAnomalies(await runCheck(flowId, false, signal));
+        const report = countAnomalies(await runCheck(key, false, signal));
         watchdog.checkCompleted();
         return report;
       }),
@@ -203,7 +255,7 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
   const reconcile = async (next: WatchConfig, firstCheckDelayMs = 0) => {
     const lockKey = `${prefix}:reconcile-lock`;
     const report = await reconcileSchedules({ queue: plumbing.checkQueue, redis: redis(), lockKey, flows: next.flows, log, now, firstCheckDelayMs });
-    await Promise.all(report.removed.map((flowId) => store.remove(flowId)));
+    await Promise.all(report.removed.map((key) => store.remove(key)));
     return report;
   };
 
@@ -213,7 +265,7 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
     store,
     log,
     now,
-    reconcile: (firstCheckDelayMs) => reconcile(config, firstCheckDelayMs),
+    reconcile: (firstCheckDelayMs) => reconcile(watching(config), firstCheckDelayMs),
     expectedSchedules: () => flows.size,
     schedulesInRedis: () => plumbing.checkQueue.getJobSchedulersCount(),
     announce: (alert) => sink.enqueue([{ alert, notifiers: accountNotifiers }]),
@@ -261,11 +313,16 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
     },
     async start() {
       await guard.start();
-      const report = await reconcile(config);
+      // What discovery found before this replica started is watched from the start, not dropped by its first reconcile.
+      if (config.discover.length > 0) setDiscovered(await discoveredFlows.load());
+      flows = indexFlows(watching(config));
+      const report = await reconcile(watching(config));
       await startWorkers(plumbing, { checks: true, delivery: true });
       watchdog.start();
       refresher.start();
       dispatch.start();
+      discovery.start();
+      discoveredFlows.start();
       return report;
     },
     async startDelivery() {
@@ -273,36 +330,38 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
       dispatch.start();
     },
     async reload(next) {
-      const report = await reconcile(next);
+      const report = await reconcile(watching(next));
       const previous = notifiers;
       config = next;
-      flows = indexFlows(next);
+      flows = indexFlows(watching(next));
       targets = new Map();
       store.forgetAllBut(new Set(flows.keys()));
       instruments.flowsChanged();
       accountNotifiers = accountNotifiersOf(next);
-      client = buildClient(next, clientOptions);
+      clients = buildClients(next, clientOptions);
       notifiers = buildNotifiers(next, options.notifierDeps);
       await Promise.all([...previous.values()].map((notifier) => notifier.close()));
+      // Rules may have changed: discovered flows are taken again under the new ones (a refresh comes when due).
+      void discoveredFlows.sync().catch((error: unknown) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not apply the discovered flows'));
       // Flows just added learn Portable's schedule now rather than at the next refresh.
       void refresher.refreshMissing().catch((error: unknown) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not read new flow schedules'));
       return report;
     },
-    async checkNow(flowId, checkOptions = {}) {
+    async checkNow(key, checkOptions = {}) {
       if (checkOptions.dryRun !== true) {
         await guard.ensure();
-        const flow = flows.get(flowId);
+        const flow = flows.get(key);
         // A one-off check may run where no worker ever read the schedules.
-        if (flow !== undefined && readsPortableSchedule(flow)) await refresher.refreshMissing([flowId]).catch(() => 0);
+        if (flow !== undefined && readsPortableSchedule(flow)) await refresher.refreshMissing([flow]).catch(() => 0);
       }
-      return countAnomalies(await runCheck(flowId, checkOptions.dryRun === true, checkOptions.signal));
+      return countAnomalies(await runCheck(key, checkOptions.dryRun === true, checkOptions.signal));
     },
     stateIntact: () => guard.intact(),
     health: () => watchdog.health(),
     async close(graceMs = 8_000) {
       watchdog.close();
       await dispatch.close();
-      await refresher.close();
+      await Promise.all([refresher.close(), discovery.close(), discoveredFlows.close()]);
       await guard.close();
       await plumbing.close(graceMs);
       // A connection the watchdog opened is the service's to close; the first one is the caller's.
@@ -353,8 +412,8 @@ function readsPortableSchedule(flow: FlowConfig): boolean {
   return flow.schedule === undefined && flow.detect.includes('missed');
 }
 
-function indexFlows(config: WatchConfig): Map<number, FlowConfig> {
-  return new Map(config.flows.map((flow) => [flow.id, flow]));
+function indexFlows(config: WatchConfig): Map<FlowKey, FlowConfig> {
+  return new Map(config.flows.map((flow) => [flowKey(flow), flow]));
 }
 
 /** Who hears about account-wide problems (a rejected token): every notifier any flow's alerts reach. */
@@ -370,8 +429,15 @@ function digestPolicyOf(config: WatchConfig, name: string): DigestPolicy {
   return notifier === undefined ? DEFAULT_DIGEST_POLICY : { burst: notifier.burst, groupIntervalMs: notifier.groupInterval };
 }
 
-function buildClient(config: WatchConfig, options: WatchServiceOptions): PortableClient {
-  return createPortableClient({ ...options.client, token: config.portable.token, apiUrl: config.portable.apiUrl });
+function buildClients(config: WatchConfig, options: WatchServiceOptions): Map<string, PortableClient> {
+  return new Map(
+    Object.entries(config.accounts).map(([name, account]) => [name, createPortableClient({ ...options.client, token: account.token, apiUrl: account.apiUrl })]),
+  );
+}
+
+function flowUrlOf(config: WatchConfig, flow: FlowConfig): string | undefined {
+  const template = config.accounts[flow.account]?.flowUrl;
+  return template === undefined ? undefined : renderFlowUrl(template, flow.id);
 }
 
 function buildNotifiers(config: WatchConfig, deps: NotifierDeps = {}): Map<string, Notifier> {

@@ -42,7 +42,7 @@ const sink: AlertSink = {
   },
 };
 
-const target: CheckTarget = { id: FLOW, name: 'Events', notify: ['oncall'], accountNotifiers: ['oncall'], maxRuntime: 2 * 60 * MIN, backfill: 60 * MIN, sendOnResolved: true };
+const target: CheckTarget = { id: FLOW, account: 'default', name: 'Events', notify: ['oncall'], accountNotifiers: ['oncall'], maxRuntime: 2 * 60 * MIN, backfill: 60 * MIN, sendOnResolved: true };
 
 beforeEach(async () => {
   redis = connectRedis();
@@ -121,7 +121,7 @@ describe('checkFlow', () => {
     const broken: AlertSink = { enqueue: () => Promise.reject(new Error('Redis refused the write')) };
     await expect(checkFlow(deps(portable(), broken), target)).rejects.toThrow('Redis refused the write');
     // Nothing committed: the state is the one before the check, and the lease is free again.
-    expect(await store.load(FLOW)).toMatchObject({ version: 0, checkpoint: null, known: {} });
+    expect(await store.load(String(FLOW))).toMatchObject({ version: 0, checkpoint: null, known: {} });
     expect(await redis.exists(`${prefix}:flow:${FLOW}:lock`)).toBe(0);
 
     clock += MIN;
@@ -160,11 +160,11 @@ describe('checkFlow, what a check writes down', () => {
     simulator.addAttempt(FLOW, { state: 'succeeded', createdAt: clock - MIN });
     const { log, lines } = captureLog();
     expect(await checkFlow(deps(portable(), sink, log), target)).toEqual({ outcome: 'ok', alerts: [], requests: 1, anomalies: [], newAnomalies: [], committed: true });
-    expect(await store.load(FLOW)).toMatchObject({ version: 1, checkpoint: clock, lastCheck: { at: clock, outcome: 'ok' }, lastSuccessAt: clock, monitor: null });
+    expect(await store.load(String(FLOW))).toMatchObject({ version: 1, checkpoint: clock, lastCheck: { at: clock, outcome: 'ok' }, lastSuccessAt: clock, monitor: null });
     expect(enqueueCalls).toBe(0);
     expect(await redis.exists(lockKey())).toBe(0);
     // With no account incident, the account's state is not even written.
-    expect(await store.loadAccount()).toMatchObject({ version: 0 });
+    expect(await store.loadAccount('default')).toMatchObject({ version: 0 });
     expect(lines).toEqual([]);
   });
 
@@ -177,7 +177,7 @@ describe('checkFlow, what a check writes down', () => {
     expect(report).toMatchObject({ outcome: 'alerted', committed: true });
     expect(queued).toEqual([expect.objectContaining({ kind: 'failed', flow: { id: FLOW, name: 'Events', url: 'https://app.portable.io/flows/501' } })]);
     expect(routed).toEqual([{ kind: 'failed', notifiers: ['oncall'] }]);
-    expect(await store.load(FLOW)).toMatchObject({ lastCheck: { at: clock, outcome: 'alerted' }, lastSuccessAt: clock });
+    expect(await store.load(String(FLOW))).toMatchObject({ lastCheck: { at: clock, outcome: 'alerted' }, lastSuccessAt: clock });
   });
 
   it('names an unnamed flow after Portable once, remembers the name, and falls back to the id when the lookup fails', async () => {
@@ -191,7 +191,7 @@ describe('checkFlow, what a check writes down', () => {
     await checkFlow(deps(first.client), unnamed, { signal });
     expect(first.lookups).toEqual([{ signal }]);
     expect(queued.map((alert) => alert.flow)).toEqual([{ id: FLOW, name: 'events' }]);
-    expect(await store.load(FLOW)).toMatchObject({ displayName: 'events' });
+    expect(await store.load(String(FLOW))).toMatchObject({ displayName: 'events' });
 
     simulator.addAttempt(FLOW, { state: 'succeeded', createdAt: clock - 1_000 });
     clock += MIN;
@@ -257,14 +257,14 @@ describe('checkFlow, what a check writes down', () => {
     const racing: CheckClient = {
       async listRunAttempts(flowId, options) {
         // Another check (a replica whose lease this one took over) commits while this one reads Portable.
-        await store.commit(FLOW, 0, { ...(await store.load(FLOW)), checkpoint: clock });
+        await store.commit(String(FLOW), 0, { ...(await store.load(String(FLOW))), checkpoint: clock });
         return client.listRunAttempts(flowId, options);
       },
       getFlow: (flowId, options) => client.getFlow(flowId, options),
     };
     const { log, lines } = captureLog();
     expect(await checkFlow(deps(racing, sink, log), target)).toMatchObject({ outcome: 'alerted', committed: false });
-    expect(await store.load(FLOW)).toMatchObject({ version: 1, lastCheck: null });
+    expect(await store.load(String(FLOW))).toMatchObject({ version: 1, lastCheck: null });
     expect(await redis.exists(lockKey())).toBe(0);
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'another check committed first; its result stands', flowId: FLOW }));
   });
@@ -277,7 +277,7 @@ describe('checkFlow, dry runs', () => {
     const report = await checkFlow(deps(portable()), target, { dryRun: true });
     expect(report).toMatchObject({ outcome: 'alerted', committed: false, alerts: [{ kind: 'failed', flow: { name: 'Events' } }] });
     expect(enqueueCalls).toBe(0);
-    expect(await store.load(FLOW)).toMatchObject({ version: 0, checkpoint: null });
+    expect(await store.load(String(FLOW))).toMatchObject({ version: 0, checkpoint: null });
     expect(await redis.get(lockKey())).toBe('worker-b');
   });
 
@@ -285,7 +285,7 @@ describe('checkFlow, dry runs', () => {
     simulator.setToken('rotated-token');
     await checkFlow(deps(portable()), target);
     expect(queued.map((alert) => alert.kind)).toEqual(['monitor-error']);
-    const account = await store.loadAccount();
+    const account = await store.loadAccount('default');
 
     const failed = await checkFlow(deps(portable()), target, { dryRun: true });
     expect(failed).toMatchObject({ outcome: 'error', problem: 'unauthorized', committed: false, alerts: [] });
@@ -293,7 +293,7 @@ describe('checkFlow, dry runs', () => {
     const good = await checkFlow(deps(portable()), target, { dryRun: true });
     expect(good).toMatchObject({ outcome: 'ok', committed: false });
     expect(queued).toHaveLength(1);
-    expect(await store.loadAccount()).toEqual(account);
+    expect(await store.loadAccount('default')).toEqual(account);
   });
 });
 
@@ -305,8 +305,8 @@ describe('checkFlow, when Portable cannot be read', () => {
     expect(report).toMatchObject({ outcome: 'error', problem: 'unauthorized', committed: true, alerts: [{ kind: 'monitor-error', key: expect.stringMatching(/^account/) as string }] });
     expect(routed).toEqual([{ kind: 'monitor-error', notifiers: ['oncall', 'data-team'] }]);
     // The flow itself holds no incident, only an error check; the account holds it.
-    expect(await store.load(FLOW)).toMatchObject({ monitor: null, lastCheck: { at: clock, outcome: 'error' }, lastSuccessAt: null });
-    expect(await store.loadAccount()).toMatchObject({ monitor: { problem: 'unauthorized', alerted: true } });
+    expect(await store.load(String(FLOW))).toMatchObject({ monitor: null, lastCheck: { at: clock, outcome: 'error' }, lastSuccessAt: null });
+    expect(await store.loadAccount('default')).toMatchObject({ monitor: { problem: 'unauthorized', alerted: true } });
 
     clock += MIN;
     expect(await checkFlow(deps(portable()), team)).toMatchObject({ outcome: 'error', alerts: [] });
@@ -321,7 +321,7 @@ describe('checkFlow, when Portable cannot be read', () => {
       { kind: 'monitor-error', notifiers: ['oncall', 'data-team'] },
       { kind: 'monitor-recovered', notifiers: ['oncall', 'data-team'] },
     ]);
-    expect(await store.loadAccount()).toMatchObject({ monitor: null, failingSince: null });
+    expect(await store.loadAccount('default')).toMatchObject({ monitor: null, failingSince: null });
     expect(queued.at(-1)?.flow).toStrictEqual({ id: FLOW, name: 'Events' });
   });
 
@@ -346,7 +346,7 @@ describe('checkFlow, when Portable cannot be read', () => {
     clock += 5 * 60 * MIN;
     await checkFlow(deps(portable()), team);
     expect(queued.filter((alert) => alert.reminder !== undefined)).toHaveLength(2);
-    expect(await store.loadAccount()).toMatchObject({ monitor: null, reminder: null });
+    expect(await store.loadAccount('default')).toMatchObject({ monitor: null, reminder: null });
   });
 
   it('a flow Portable does not know is a monitor error of that flow, under its id, with its link', async () => {
@@ -357,7 +357,7 @@ describe('checkFlow, when Portable cannot be read', () => {
     expect(report.outcome === 'error' && report.message).toMatch(/not found/i);
     expect(queued).toEqual([expect.objectContaining({ kind: 'monitor-error', key: 'f9999-m1-monitor-error', flow: { id: 9_999, name: '9999', url: 'https://app.portable.io/flows/9999' } })]);
     expect(routed[0]?.notifiers).toEqual(['oncall']);
-    expect(await store.load(9_999)).toMatchObject({ version: 1, monitor: { problem: 'not-found' }, lastCheck: { at: clock, outcome: 'error' } });
+    expect(await store.load('9999')).toMatchObject({ version: 1, monitor: { problem: 'not-found' }, lastCheck: { at: clock, outcome: 'error' } });
     expect(await redis.exists(`${prefix}:flow:9999:lock`)).toBe(0);
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'check failed', flowId: 9_999, problem: 'not-found' }));
   });
@@ -377,7 +377,7 @@ describe('checkFlow, when Portable cannot be read', () => {
     await expect(checkFlow(deps(failing(aborted)), target)).rejects.toBe(aborted);
     const bug = new TypeError('cannot read properties of undefined');
     await expect(checkFlow(deps(failing(bug)), target)).rejects.toBe(bug);
-    expect(await store.load(FLOW)).toMatchObject({ version: 0, lastCheck: null });
+    expect(await store.load(String(FLOW))).toMatchObject({ version: 0, lastCheck: null });
     expect(await redis.exists(lockKey())).toBe(0);
     expect(enqueueCalls).toBe(0);
   });
@@ -485,7 +485,7 @@ describe('checkFlow and the lease', () => {
     await redis.hset(installationMarkerKey(prefix), 'id', 'install-a', 'settledAt', String(clock + MIN));
     expect(await checkFlow({ ...deps(portable()), onStateMoved: () => (moved += 1) }, target)).toEqual({ outcome: 'skipped', reason: 'waiting for replicas to restore what Redis lost' });
     expect(moved).toBe(1);
-    expect(await store.load(FLOW)).toMatchObject({ version: 0 });
+    expect(await store.load(String(FLOW))).toMatchObject({ version: 0 });
 
     await redis.hset(installationMarkerKey(prefix), 'settledAt', String(clock - 1));
     expect(await checkFlow(deps(portable()), target)).toMatchObject({ outcome: 'ok', committed: true });

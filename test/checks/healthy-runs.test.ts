@@ -37,6 +37,7 @@ const sink: AlertSink = {
 
 const target: CheckTarget = {
   id: FLOW,
+  account: 'default',
   name: 'Healthy',
   notify: ['oncall'],
   accountNotifiers: ['oncall'],
@@ -87,7 +88,7 @@ describe.each<Dialect>(['example', 'schema'])('1,000 healthy runs in the %s dial
       await check(run.completedAt + MIN);
     }
     expect(alerts.map((alert) => alert.key)).toEqual([]);
-    const state = await store.load(FLOW);
+    const state = await store.load(String(FLOW));
     expect(state.history.durations).toHaveLength(30);
     expect(Object.keys(state.history.loaded).length).toBeGreaterThan(0);
 

@@ -26,7 +26,7 @@ const refusals: { fixture: string; problems: string[] }[] = [
     fixture: 'unknown-key.yaml',
     problems: [
       'flows[0].maxRunTime: unknown key (did you mean "maxRuntime"?)',
-      'flows[0].colour: unknown key (known keys here: id, name, pollEvery, maxRuntime, backfill, notify, sendOnResolved, detect, autoFallback, learnFrom, schedule, scheduleTimezone, missedAfter, partialTolerance, labels, repeatEvery, alertAfter)',
+      'flows[0].colour: unknown key (known keys here: id, name, account, pollEvery, maxRuntime, backfill, notify, sendOnResolved, detect, autoFallback, learnFrom, schedule, scheduleTimezone, missedAfter, partialTolerance, labels, repeatEvery, alertAfter)',
     ],
   },
   {
@@ -107,7 +107,7 @@ const refusals: { fixture: string; problems: string[] }[] = [
     fixture: 'unknown-notifier-type.yaml',
     problems: ['notifiers.pager.type: unknown notifier type "opsgenie" (known types: slack, email, console, pagerduty, teams, webhook)'],
   },
-  { fixture: 'empty-flows.yaml', problems: ['flows: is empty (list at least one flow to watch)'] },
+  { fixture: 'empty-flows.yaml', problems: ['flows: is empty (list at least one flow to watch, or find them with discover: [{ include: "*" }])'] },
   { fixture: 'missing-token.yaml', problems: ['portable.token: is required (add token: ${PORTABLE_API_TOKEN})'] },
   { fixture: 'empty.yaml', problems: [`${fixture('empty.yaml')} is empty (start from config/flows.example.yaml)`] },
   {

@@ -35,7 +35,7 @@ describe('config reloader, when the directory watch fails', () => {
     const failing = Object.assign(new EventEmitter(), { close: () => undefined }) as unknown as FSWatcher;
     vi.mocked(watch).mockImplementationOnce(() => failing);
     const { log, lines } = captureLog('info');
-    reloader = createConfigReloader({ path, env: {}, log, apply: () => Promise.resolve({ added: [1], updated: [], removed: [] }) });
+    reloader = createConfigReloader({ path, env: {}, log, apply: () => Promise.resolve({ added: ['1'], updated: [], removed: [] }) });
     reloader.watch();
 
     failing.emit('error', Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' }));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino, type Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { flowKey } from '../../src/accounts/flow-ref.ts';
 import { createConfigReloader, type ConfigReloader, type ConfigReloaderOptions, type ReloadOutcome } from '../../src/config/config-reloader.ts';
 import type { WatchConfig } from '../../src/config/config-schema.ts';
 import { captureLog } from '../support/capture-log.ts';
@@ -35,7 +36,7 @@ function reloaderFor(
     async apply(config) {
       await apply?.(config);
       applied.push(config);
-      return { added: config.flows.map((flow) => flow.id), updated: [], removed: [] };
+      return { added: config.flows.map((flow) => flowKey(flow)), updated: [], removed: [] };
     },
     onResult: (outcome) => outcomes.push(outcome),
     ...extra,
@@ -152,7 +153,7 @@ describe('config reloader, on request', () => {
     expect(lines).toEqual([
       entry({ level: 30, msg: 'config reloaded', trigger: 'signal', path, flows: 2, result: 'applied', added: 2 }),
       entry({ level: 50, msg: 'config problem', path, problem: 'flows[1].pollEvery: "0.5s" is not a duration (use 30s, 5m, 2h, 1d)' }),
-      entry({ level: 50, msg: 'config problem', path, problem: 'flows[1].colour: unknown key (known keys here: id, name, pollEvery, maxRuntime, backfill, notify, sendOnResolved, detect, autoFallback, learnFrom, schedule, scheduleTimezone, missedAfter, partialTolerance, labels, repeatEvery, alertAfter)' }),
+      entry({ level: 50, msg: 'config problem', path, problem: 'flows[1].colour: unknown key (known keys here: id, name, account, pollEvery, maxRuntime, backfill, notify, sendOnResolved, detect, autoFallback, learnFrom, schedule, scheduleTimezone, missedAfter, partialTolerance, labels, repeatEvery, alertAfter)' }),
       entry({ level: 50, msg: 'config reload refused; still running the previous config', trigger: 'file-change', path, problems: 2 }),
       entry({ level: 30, msg: 'config file matches the running config again; the refusal is over', path }),
     ]);
@@ -167,7 +168,7 @@ describe('config reloader, on request', () => {
       env: {},
       log,
       // A broken report: reloading must survive even this.
-      apply: () => Promise.resolve(broken ? ({} as { added: number[]; updated: number[]; removed: number[] }) : { added: [], updated: [1], removed: [] }),
+      apply: () => Promise.resolve(broken ? ({} as { added: string[]; updated: string[]; removed: string[] }) : { added: [], updated: ['1'], removed: [] }),
     });
     const failed = await reloader.reload('signal');
     expect(failed).toMatchObject({ result: 'refused', problems: [expect.stringMatching(/^TypeError: /)] });

@@ -62,6 +62,7 @@ describe('detection settings left out', () => {
     expect(flowsOf({})).toEqual([
       {
         id: 1,
+        account: 'default',
         pollEvery: MINUTE,
         maxRuntime: 2 * HOUR,
         backfill: 24 * HOUR,
@@ -294,7 +295,7 @@ describe('scheduleRefresh', () => {
   it('is never one of a flow\'s settings', () => {
     expect(flowsOf({ defaults: 'scheduleRefresh: 5m' })[0]).not.toHaveProperty('scheduleRefresh');
     const result = parse({ portable: 'scheduleRefresh: 5m', top: ['scheduleTimezone: Europe/Paris'] });
-    expect(result.ok && result.config.portable).toEqual({ token: 't', apiUrl: 'https://api.portable.io' });
+    expect(result.ok && result.config.accounts).toEqual({ default: { token: 't', apiUrl: 'https://api.portable.io' } });
     expect(result.ok && Object.keys(result.config)).not.toContain('scheduleTimezone');
   });
 
@@ -341,7 +342,7 @@ describe('the parsed types, a contract with detection and the worker', () => {
     expectTypeOf<FlowConfig['partialTolerance']>().toEqualTypeOf<number>();
     expectTypeOf<WatchConfig['scheduleRefresh']>().toEqualTypeOf<number>();
     expectTypeOf<FlowConfig>().not.toHaveProperty('scheduleRefresh');
-    expectTypeOf<WatchConfig['portable']>().not.toHaveProperty('scheduleTimezone');
+    expectTypeOf<WatchConfig['accounts'][string]>().not.toHaveProperty('scheduleTimezone');
   });
 });
 

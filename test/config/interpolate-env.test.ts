@@ -70,7 +70,7 @@ describe('references in a config file', () => {
     expect(result).toMatchObject({
       ok: true,
       config: {
-        portable: { token: 'tok: en # not a comment', apiUrl: 'https://api.portable.io' },
+        accounts: { default: { token: 'tok: en # not a comment', apiUrl: 'https://api.portable.io' } },
         notifiers: {
           oncall: { type: 'slack', webhookUrl: 'https://hooks.slack.test/services/x', mention: '<!subteam^S0123ABC|${team}>' },
           'data-team': { type: 'email', to: ['data-team@example.com'] },

@@ -12,6 +12,7 @@ const EXAMPLE = fileURLToPath(new URL('../../config/flows.example.yaml', import.
 const MINIMAL = fileURLToPath(new URL('./fixtures/minimal.yaml', import.meta.url));
 
 const BUILT_IN_DEFAULTS = {
+  account: 'default',
   pollEvery: 60_000,
   maxRuntime: 2 * 60 * 60_000,
   backfill: 24 * 60 * 60_000,
@@ -37,7 +38,10 @@ describe('a valid config file', () => {
     expect(await loadConfig(MINIMAL, {})).toEqual({
       ok: true,
       config: {
-        portable: { token: 'test-token', apiUrl: 'https://api.portable.io' },
+        accounts: { default: { token: 'test-token', apiUrl: 'https://api.portable.io' } },
+        discover: [],
+        discoverEvery: 300000,
+        discoverNotify: [],
         notifiers: { terminal: { type: 'console', ...PACE } },
         routes: [],
         maintenance: [],
@@ -62,7 +66,10 @@ flows:
       ok: true,
       config: {
         // No trailing slash, so clients can append paths without doubling it.
-        portable: { token: 't', apiUrl: 'http://127.0.0.1:4010', flowUrl: 'https://app.example/flows/{id}/runs' },
+        accounts: { default: { token: 't', apiUrl: 'http://127.0.0.1:4010', flowUrl: 'https://app.example/flows/{id}/runs' } },
+        discover: [],
+        discoverEvery: 300000,
+        discoverNotify: [],
         notifiers: {
           oncall: { type: 'slack', webhookUrl: 'https://hooks.slack.test/x', mention: '<!here>', ...PACE },
           terminal: { type: 'console', ...PACE },
@@ -83,7 +90,10 @@ flows:
     expect(parseConfig(text, {}, 'flows.yaml')).toEqual({
       ok: true,
       config: {
-        portable: { token: 't', apiUrl: 'https://api.portable.io' },
+        accounts: { default: { token: 't', apiUrl: 'https://api.portable.io' } },
+        discover: [],
+        discoverEvery: 300000,
+        discoverNotify: [],
         notifiers: { terminal: { type: 'console', ...PACE } },
         routes: [],
         maintenance: [],
@@ -132,7 +142,7 @@ describe('values at the edge of what is accepted', () => {
 
   it('drops every trailing slash of the API URL', () => {
     const text = ['portable: { token: t, apiUrl: "http://127.0.0.1:4010//" }', ...base.slice(1), 'flows: [{ id: 1 }]'].join('\n');
-    expect(parseConfig(text, {}, 'flows.yaml')).toMatchObject({ ok: true, config: { portable: { apiUrl: 'http://127.0.0.1:4010' } } });
+    expect(parseConfig(text, {}, 'flows.yaml')).toMatchObject({ ok: true, config: { accounts: { default: { apiUrl: 'http://127.0.0.1:4010' } } } });
   });
 
   it('reads a flow id and true from the environment, forgiving the newline a variable set from a file ends with', () => {
@@ -208,7 +218,7 @@ describe('config/flows.example.yaml', () => {
     expect(result).toMatchObject({
       ok: true,
       config: {
-        portable: { apiUrl: 'https://api.portable.io' },
+        accounts: { default: { apiUrl: 'https://api.portable.io' } },
         notifiers: {
           oncall: { type: 'slack', mention: '<!here>' },
           'data-team': { type: 'email', to: ['data-team@example.com'] },
@@ -216,7 +226,7 @@ describe('config/flows.example.yaml', () => {
         email: { from: 'Portable Watch <alerts@example.com>' },
       },
     });
-    expect(result.ok && result.config.portable.flowUrl).toBeUndefined();
+    expect(result.ok && result.config.accounts.default?.flowUrl).toBeUndefined();
     expect(result.ok && result.config.flows.map((flow) => flow.id)).toEqual([689422, 689423, 689424, 689425, 689426]);
   });
 
@@ -224,7 +234,7 @@ describe('config/flows.example.yaml', () => {
     expect(await loadConfig(EXAMPLE, SECRETS)).toMatchObject({
       ok: true,
       config: {
-        portable: { token: 'real-token' },
+        accounts: { default: { token: 'real-token' } },
         notifiers: { oncall: { webhookUrl: 'https://hooks.slack.test/real' } },
         email: { smtpUrl: 'smtps://mail.example.com' },
       },
@@ -253,8 +263,8 @@ describe('config/flows.example.yaml', () => {
 
   it('states beside each default the value it sets, but for maxRuntime, which it sets to auto', async () => {
     const lines = (await readFile(EXAMPLE, 'utf8')).split('\n');
-    // notifySource is no key of the file: it says where a flow's notify came from.
-    const written = [...Object.keys(BUILT_IN_DEFAULTS).filter((key) => key !== 'notifySource'), 'scheduleRefresh'];
+    // notifySource is no key of the file (it says where a flow's notify came from), and account is no default.
+    const written = [...Object.keys(BUILT_IN_DEFAULTS).filter((key) => key !== 'notifySource' && key !== 'account'), 'scheduleRefresh'];
     const keys = written.join('|');
     const settings = lines.flatMap((line, index) => {
       const match = new RegExp(`^ {2}(${keys}): (.+)$`).exec(line);

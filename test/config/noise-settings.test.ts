@@ -56,7 +56,7 @@ describe('labels', () => {
 
   it.each([
     ['{ severity: high }', 'flows[0].labels.severity: is reserved: routes match severity: on the alert\'s own severity, not on a label (choose another key, e.g. priority)'],
-    ['{ account: main }', 'flows[0].labels.account: is reserved for the Portable account a flow belongs to, once several accounts are supported (choose another key)'],
+    ['{ account: main }', 'flows[0].labels.account: is reserved: with accounts:, every flow carries its Portable account as the label account (choose another key)'],
     ['{ "my team": x }', 'flows[0].labels["my team"]: a label key starts with a letter or _ and holds only letters, digits, _, . and - (rename it, e.g. to "my_team")'],
     ['{ 1tier: x }', 'flows[0].labels["1tier"]: a label key starts with a letter or _ and holds only letters, digits, _, . and - (rename it, e.g. to "tier")'],
     ['{ team: "" }', 'flows[0].labels.team: is empty (give the label a value, or remove it)'],

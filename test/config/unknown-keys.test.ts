@@ -5,6 +5,7 @@ import { parseConfig } from '../../src/config/load-config.ts';
 const FLOW_KEYS = [
   'id',
   'name',
+  'account',
   'pollEvery',
   'maxRuntime',
   'backfill',

@@ -74,7 +74,7 @@ describe('deliverNotification', () => {
     const marker = `${prefix}:delivered:${alert.key}.oncall`;
     expect(await redis.get(marker)).toBe(String(NOW));
     expect(await redis.ttl(marker)).toBeGreaterThan(30 * 24 * 3600 - 60);
-    expect(await redis.hgetall(lastAlertKey(prefix, alert.flow.id))).toEqual({ kind: 'failed', key: alert.key, notifier: 'data-team', at: String(NOW) });
+    expect(await redis.hgetall(lastAlertKey(prefix, String(alert.flow.id)))).toEqual({ kind: 'failed', key: alert.key, notifier: 'data-team', at: String(NOW) });
 
     const about = { flowId: alert.flow.id, attemptId: alert.attempt?.id, alert: alert.key, notifier: 'oncall' };
     expect(lines.filter((line) => line.notifier === 'oncall').map((line) => line.msg)).toEqual(['alert delivered', 'alert already delivered; not sending again']);
@@ -116,7 +116,7 @@ describe('deliverNotification', () => {
     const broken = recordingNotifier('oncall', thrown);
     expect(await failureOf(deliverNotification(deps([broken.notifier]), { alert, notifier: 'oncall' }))).toEqual(failure);
     expect(await redis.exists(`${prefix}:delivered:${alert.key}.oncall`)).toBe(0);
-    expect(await redis.exists(lastAlertKey(prefix, alert.flow.id))).toBe(0);
+    expect(await redis.exists(lastAlertKey(prefix, String(alert.flow.id)))).toBe(0);
   });
 });
 

@@ -1,3 +1,4 @@
+import type { FlowKey } from '../../src/accounts/flow-ref.ts';
 import type { MetricsProbes, ProbeName } from '../../src/metrics/probe-rounds.ts';
 import type { WorkerMetrics } from '../../src/metrics/worker-metrics.ts';
 
@@ -37,8 +38,8 @@ export function fixedProbes(overrides: Partial<MetricsProbes> = {}): MetricsProb
     notificationJobs: () => Promise.resolve({ wait: 0, delayed: 0, active: 0 }),
     checkJobs: () => Promise.resolve({ wait: 0, delayed: 2, active: 0 }),
     oldestWaitingNotification: () => Promise.resolve(null),
-    lastSuccessfulChecks: () => Promise.resolve(new Map<number, number>()),
-    watchedFlows: () => new Map<number, number>(),
+    lastSuccessfulChecks: () => Promise.resolve(new Map<FlowKey, number>()),
+    watchedFlows: () => new Map<FlowKey, number>(),
     ...overrides,
   };
 }

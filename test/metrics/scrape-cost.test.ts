@@ -48,7 +48,7 @@ describe('metrics scrape cost', () => {
 
     const bodies = await Promise.all(Array.from({ length: 40 }, scrape));
     expect(calls).toEqual(once);
-    expect(bodies.every((body) => body.includes('portable_watch_flow_last_success_age_seconds{flow="33"}'))).toBe(true);
+    expect(bodies.every((body) => body.includes('portable_watch_flow_last_success_age_seconds{account="default",flow="33"}'))).toBe(true);
     for (let index = 0; index < 20; index += 1) await scrape();
     clock += PROBE_INTERVAL_MS - 1;
     await Promise.all(Array.from({ length: 20 }, scrape));

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { flowKey } from '../../src/accounts/flow-ref.ts';
 import { createWorkerMetrics, endpointOf, PROBE_INTERVAL_MS, type WorkerMetrics } from '../../src/metrics/worker-metrics.ts';
 import { answer, answerOk } from '../notifiers/slack-receiver.ts';
 import { dropPrefix, eventually } from '../support/redis.ts';
@@ -85,15 +86,16 @@ describe('worker metrics', () => {
     expect(sample(text, 'portable_watch_portable_requests_total{endpoint="run-attempts",result="transient"}')).toBeGreaterThanOrEqual(3);
     expect(sample(text, 'portable_watch_portable_requests_total{endpoint="run-attempts",result="ok"}')).toBeUndefined();
     // No successful check yet: the flow's age counts from when the service started watching it.
-    const age = sample(text, 'portable_watch_flow_last_success_age_seconds{flow="12"}');
+    const age = sample(text, 'portable_watch_flow_last_success_age_seconds{account="default",flow="12"}');
     expect(age).toBeGreaterThan(0);
     expect(age).toBeLessThanOrEqual((Date.now() - watchedFrom) / 1000);
   });
 });
 
+/** Each flow's age by its flow key ('21', or 'prod~21' for another account), read from its account and flow labels. */
 function ages(text: string): Record<string, number> {
-  const found = [...text.matchAll(/^portable_watch_flow_last_success_age_seconds\{flow="(\d+)"\} (\S+)$/gm)];
-  return Object.fromEntries(found.map((match): [string, number] => [match[1] ?? '', Number(match[2])]));
+  const found = [...text.matchAll(/^portable_watch_flow_last_success_age_seconds\{account="([^"]*)",flow="(\d+)"\} (\S+)$/gm)];
+  return Object.fromEntries(found.map((match): [string, number] => [flowKey({ account: match[1] ?? '', id: Number(match[2]) }), Number(match[3])]));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -146,23 +148,29 @@ describe('flow last success age', () => {
   it('counts from the last success seen, kept when Redis forgets it, else from when this process started watching', async () => {
     const watchedAt = 1_000_000;
     let clock = watchedAt + 15_000;
-    // Flow 1 succeeded after the start, flow 2 never, flow 3 last an hour before this process started.
+    // Flow 1 succeeded after the start, flow 2 never, flow 3 last an hour before this process started; account
+    // prod's flow 1 never did.
     let stored = new Map([
-      [1, watchedAt + 10_000],
-      [3, watchedAt - 3_600_000],
+      ['1', watchedAt + 10_000],
+      ['3', watchedAt - 3_600_000],
     ]);
     const metrics = createWorkerMetrics({ now: () => clock });
     const watched = new Map([
-      [1, watchedAt],
-      [2, watchedAt],
-      [3, watchedAt],
+      ['1', watchedAt],
+      ['2', watchedAt],
+      ['3', watchedAt],
+      ['prod~1', watchedAt],
     ]);
     metrics.setProbes(fixedProbes({ lastSuccessfulChecks: () => Promise.resolve(stored), watchedFlows: () => watched }));
-    expect(ages(await metrics.render())).toEqual({ 1: 5, 2: 15, 3: 3615 });
+    const text = await metrics.render();
+    expect(ages(text)).toEqual({ 1: 5, 2: 15, 3: 3615, 'prod~1': 15 });
+    // Two accounts' flow 1 are two series, told apart by the account label; the flow label is the Portable id.
+    expect(sample(text, 'portable_watch_flow_last_success_age_seconds{account="default",flow="1"}')).toBe(5);
+    expect(sample(text, 'portable_watch_flow_last_success_age_seconds{account="prod",flow="1"}')).toBe(15);
 
     stored = new Map();
     clock += PROBE_INTERVAL_MS;
-    expect(ages(await metrics.render())).toEqual({ 1: 10, 2: 20, 3: 3620 });
+    expect(ages(await metrics.render())).toEqual({ 1: 10, 2: 20, 3: 3620, 'prod~1': 20 });
   });
 });
 

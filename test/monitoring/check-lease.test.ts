@@ -17,7 +17,7 @@ describe('a check that finds its flow already being checked', () => {
     await harness.redis.set(lockKey, 'another-worker', 'PX', 10_000);
     setTimeout(() => void harness?.redis.del(lockKey), 400);
     const startedAt = Date.now();
-    const report = await service.checkNow(41);
+    const report = await service.checkNow('41');
     expect(report.outcome).toBe('ok');
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(350);
   });
@@ -28,7 +28,7 @@ describe('a check that finds its flow already being checked', () => {
     const service = await harness.startService(harness.config);
     await harness.redis.set(`${harness.prefix}:flow:42:lock`, 'dead-worker', 'PX', 10_000);
     harness.simulator.resetCounters();
-    const report = await service.checkNow(42);
+    const report = await service.checkNow('42');
     expect(report).toEqual({ outcome: 'skipped', reason: 'another check of this flow is in progress' });
     // No run attempts read (reading the flow's schedule, which a one-off check may do first, changes nothing).
     expect(harness.simulator.requestCount({ path: '/v2/flows/42/run' })).toBe(0);

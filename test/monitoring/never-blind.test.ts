@@ -121,7 +121,8 @@ describe("time is Portable's", () => {
     const apiUrl = await behind.listen();
     try {
       behind.addFlow({ id: 101, displayName: 'events' });
-      const config = { ...h.config, portable: { ...h.config.portable, apiUrl } };
+      const account = h.config.accounts.default ?? { token: '' };
+      const config = { ...h.config, accounts: { default: { ...account, apiUrl } } };
       const metrics = createWorkerMetrics();
       const { log, lines } = captureLog('info');
       await h.startService(config, { metrics, log });

@@ -155,7 +155,7 @@ describe('the watch service', () => {
     await eventually(() => (h.simulator.requestCount({ flowId: 101 }) >= 1 ? true : undefined), 'a first check');
     await service.close(1_000);
     const before = h.simulator.requestCount({ flowId: 101 });
-    const reports = [await service.checkNow(101), await service.checkNow(101), await service.checkNow(101)];
+    const reports = [await service.checkNow('101'), await service.checkNow('101'), await service.checkNow('101')];
     expect(reports.map((report) => (report.outcome === 'ok' ? report.requests : report.outcome))).toEqual([1, 1, 1]);
     expect(h.simulator.requestCount({ flowId: 101 }) - before).toBe(3);
     expect(h.slack.posts).toHaveLength(0);

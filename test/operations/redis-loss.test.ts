@@ -109,8 +109,8 @@ describe('Redis loses all of its data while the worker runs', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.level).toBe(40);
     const metrics = (await get(`${base}/metrics`)).body;
-    expect(metrics).toMatch(/portable_watch_flow_last_success_age_seconds\{flow="401"\} \d/);
-    expect(metrics).toMatch(/portable_watch_flow_last_success_age_seconds\{flow="402"\} \d/);
+    expect(metrics).toMatch(/portable_watch_flow_last_success_age_seconds\{account="default",flow="401"\} \d/);
+    expect(metrics).toMatch(/portable_watch_flow_last_success_age_seconds\{account="default",flow="402"\} \d/);
     expect(metrics).toMatch(/portable_watch_redis_state_lost_total 1/);
     const logs = (worker?.stdout() ?? '') + (worker?.stderr() ?? '');
     for (const secret of [TOKEN, HOOK, 'loss-secret']) expect(logs).not.toContain(secret);

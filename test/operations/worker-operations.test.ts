@@ -105,13 +105,13 @@ describe('HTTP endpoint', () => {
     // Each flow's scheduler always holds its next check, waiting or running.
     const checkJobs = ['wait', 'prioritized', 'delayed', 'active'].map((state) => sample(text, `portable_watch_check_queue_jobs{state="${state}"}`) ?? 0);
     expect(checkJobs.reduce((sum, count) => sum + count, 0)).toBeGreaterThanOrEqual(2);
-    const age = sample(text, 'portable_watch_flow_last_success_age_seconds{flow="301"}');
+    const age = sample(text, 'portable_watch_flow_last_success_age_seconds{account="default",flow="301"}');
     expect(age).toBeGreaterThanOrEqual(0);
     expect(age).toBeLessThan(10);
     expect(sample(text, 'portable_watch_config_last_reload_successful')).toBe(1);
     expect(text).toContain('# TYPE portable_watch_config_reloads_total counter');
     // Every configured flow has an age from the start; prom-client's process metrics keep their usual names.
-    expect(sample(text, 'portable_watch_flow_last_success_age_seconds{flow="302"}')).toBeGreaterThanOrEqual(0);
+    expect(sample(text, 'portable_watch_flow_last_success_age_seconds{account="default",flow="302"}')).toBeGreaterThanOrEqual(0);
     expect(text).toMatch(/^process_resident_memory_bytes \d/m);
     expect(text).toContain('portable_watch_build_info{version="0.1.0"} 1');
     // Bounded labels: no attempt ids, no URLs, no secrets.

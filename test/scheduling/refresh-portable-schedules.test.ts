@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FlowRef } from '../../src/accounts/flow-ref.ts';
 import { createPortableClient } from '../../src/portable/portable-client.ts';
 import { createScheduleRefresher, type ScheduleRefresher } from '../../src/scheduling/refresh-portable-schedules.ts';
 import { createPortableSimulator, type PortableSimulator } from '../../src/simulator/portable-simulator.ts';
@@ -30,13 +31,15 @@ afterEach(async () => {
   redis.disconnect();
 });
 
+/** A refresher watching these flows of the default account. */
 function refresher(flowIds: number[], options: { every?: number; tickMs?: number; log?: Logger } = {}) {
   const client = createPortableClient({ token: TOKEN, apiUrl, retry: { limit: 0 } });
+  const flows: FlowRef[] = flowIds.map((id) => ({ account: 'default', id }));
   const created = createScheduleRefresher({
     redis: () => redis,
     prefix,
     client: () => client,
-    flowIds: () => flowIds,
+    flows: () => flows,
     every: () => options.every ?? 600_000,
     log: options.log ?? pino({ level: 'silent' }),
     ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
@@ -58,7 +61,7 @@ describe('the schedule refresh', () => {
     expect(simulator.requestCount()).toBe(1);
     expect(await stored()).toEqual({ 1: '{"frequency":"1h"}', 2: '{"frequency":"24h","cron":"0 6 * * *"}', 3: '{}' });
     // The check reads it in the round trip that begins it.
-    const begun = await createFlowStateStore(redis, prefix).begin(2, 'owner', 5_000, Date.now());
+    const begun = await createFlowStateStore(redis, prefix).begin('2', 'default', 'owner', 5_000, Date.now());
     expect(begun).toMatchObject({ outcome: 'begun', portableSchedule: { cron: '0 6 * * *' } });
   });
 
@@ -97,7 +100,7 @@ describe('the schedule refresh', () => {
       redis: () => redis,
       prefix,
       client: () => ({ listFlows: () => new Promise<never>(() => undefined), getFlow: () => new Promise<never>(() => undefined) }),
-      flowIds: () => [1],
+      flows: () => [{ account: 'default', id: 1 }],
       every: () => 600_000,
       log: pino({ level: 'silent' }),
     });
@@ -123,6 +126,45 @@ describe('the schedule refresh', () => {
     await eventually(async () => (Object.keys(await stored()).length === 3 ? true : undefined), 'the first refresh');
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(simulator.requestCount({ path: '/v2/flows' })).toBe(1);
+  });
+
+  it("reads each account's flows from that account's own listing, keyed by account", async () => {
+    const PROD_TOKEN = 'pw-schedules-prod-token-3e9a';
+    simulator.addFlow({ id: 42, frequency: '1h' });
+    const prod = simulator.addAccount(PROD_TOKEN, 'prod');
+    prod.addFlow({ id: 42, cron: '0 6 * * *' });
+    // Flow 7 is only in prod's listing: the default account's flow 7 must not take prod's schedule.
+    prod.addFlow({ id: 7, frequency: '15m' });
+    const clients = new Map([
+      ['default', createPortableClient({ token: TOKEN, apiUrl, retry: { limit: 0 } })],
+      ['prod', createPortableClient({ token: PROD_TOKEN, apiUrl, retry: { limit: 0 } })],
+    ]);
+    const flows: FlowRef[] = [
+      { account: 'default', id: 42 },
+      { account: 'default', id: 7 },
+      { account: 'prod', id: 42 },
+    ];
+    const created = createScheduleRefresher({
+      redis: () => redis,
+      prefix,
+      client: (account) => {
+        const client = clients.get(account);
+        if (client === undefined) throw new Error(`no client for account ${account}`);
+        return client;
+      },
+      flows: () => flows,
+      every: () => 600_000,
+      log: pino({ level: 'silent' }),
+    });
+    refreshers.push(created);
+    // One listing per account, and the default account's flow 7 (absent from its listing) asked of that account alone.
+    expect(await created.refresh()).toMatchObject({ outcome: 'refreshed', flows: 2, requests: 3 });
+    expect(await stored()).toEqual({ 42: '{"frequency":"1h"}', 'prod~42': '{"cron":"0 6 * * *"}' });
+    expect(simulator.requestCount({ account: 'account-1', path: '/v2/flows' })).toBe(1);
+    expect(simulator.requestCount({ account: 'account-1', path: '/v2/flows/7' })).toBe(1);
+    expect(prod.requestCount()).toBe(1);
+    expect(prod.requestCount({ path: '/v2/flows' })).toBe(1);
+    expect(simulator.requestCount()).toBe(3);
   });
 
   it('reads only the flows Redis does not hold yet, for flows just added', async () => {

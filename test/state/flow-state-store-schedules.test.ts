@@ -21,7 +21,7 @@ afterAll(async () => {
 describe('flow state store: Portable schedules', () => {
   it('reads a flow’s schedule from the `<prefix>:schedules` hash the schedule refresh writes, by flow id', async () => {
     await redis.hset(`${prefix}:schedules`, '7', JSON.stringify({ cron: '0 * * * *' }));
-    expect(await store.loadSchedule(7)).toEqual({ cron: '0 * * * *' });
-    expect(await store.loadSchedule(8)).toBeUndefined();
+    expect(await store.loadSchedule(String(7))).toEqual({ cron: '0 * * * *' });
+    expect(await store.loadSchedule(String(8))).toBeUndefined();
   });
 });

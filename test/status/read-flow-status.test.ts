@@ -49,8 +49,8 @@ async function storeStates(): Promise<void> {
     volume: { attemptId: 8101, since: NOW - 20 * M },
     lastRun: { attemptId: 8101, createdAt: NOW - 30 * M, completedAt: NOW - 20 * M },
   });
-  expect(await store.commit(21, 0, silent)).toBe(true);
-  expect(await store.commit(23, 0, loadedPart)).toBe(true);
+  expect(await store.commit('21', 0, silent)).toBe(true);
+  expect(await store.commit('23', 0, loadedPart)).toBe(true);
   // As a worker from before issue 11 left it: none of the new fields.
   const old = { version: 3, checkpoint: NOW - M, known: {}, incident: null, lastFailure: null, monitor: null, monitorIncidents: 0, failingSince: null, lastCheck: { at: NOW - M, outcome: 'ok' }, lastSuccessAt: NOW - M, displayName: 'Legacy' };
   await redis.hset(`${prefix}:flow:24:state`, 'version', 3, 'state', JSON.stringify(old));

@@ -259,7 +259,7 @@ describe('portable-watch status', () => {
     h.simulator.addFlow({ id: 401 });
     h.simulator.setToken('rotated-token');
     const service = await h.startService();
-    await service.checkNow(401);
+    await service.checkNow('401');
     await eventually(() => (h.slack.posts.length >= 1 ? true : undefined), 'the account alert', 15_000);
     await eventually(async () => ((await h.redis.exists(`${h.prefix}:flow:401:last-alert`)) === 1 ? true : undefined), 'the delivery record');
     await service.close(1_000);
@@ -335,7 +335,7 @@ describe('portable-watch status: unsent alerts', () => {
     const service = await h.startService(undefined, { deliveryBackoff: () => 10 * 60_000 });
     await queueReaches(h, { failed: 1, delayed: 1 }, 'the failed alert to give up for oncall and retry for team');
     h.simulator.setToken('rotated-token');
-    await service.checkNow(502);
+    await service.checkNow('502');
     await queueReaches(h, { failed: 2, delayed: 2 }, 'the account alert to do the same');
     await service.close(1_000);
 

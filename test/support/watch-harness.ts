@@ -34,12 +34,14 @@ export interface Harness {
 export interface HarnessOptions {
   /** Extra notifier entries (indented two spaces), e.g. an email notifier; a function gets the Slack receiver's URL builder. */
   notifiers?: string | ((slackUrl: (path: string) => string) => string);
-  /** Extra top-level sections, e.g. `email:`. */
-  sections?: string;
+  /** Extra top-level sections, e.g. `email:`; a function gets the simulator's URL (another account on it). */
+  sections?: string | ((apiUrl: string) => string);
   /** Extra keys of the `oncall` Slack notifier, e.g. `groupInterval: 10s`. */
   oncall?: string;
   /** One clock for the simulator and the services, which a test may move forward to stand for hours passing. */
   now?: () => number;
+  /** Keys under this prefix instead of a fresh one: a test that restored an installation's state there. */
+  prefix?: string;
 }
 
 export async function startHarness(
@@ -48,7 +50,7 @@ export async function startHarness(
   options: HarnessOptions = {},
 ): Promise<Harness> {
   const redis = connectRedis();
-  const prefix = uniquePrefix('watch');
+  const prefix = options.prefix ?? uniquePrefix('watch');
   const simulator = createPortableSimulator({ token: HARNESS_TOKEN, ...(options.now === undefined ? {} : { now: options.now }) });
   const apiUrl = await simulator.listen();
   const slack = await startSlackReceiver();
@@ -65,7 +67,7 @@ export async function startHarness(
       'notifiers:',
       `  oncall: { type: slack, webhookUrl: "${slack.url(WEBHOOK_PATH)}"${options.oncall === undefined ? '' : `, ${options.oncall}`} }`,
       typeof options.notifiers === 'function' ? options.notifiers((path) => slack.url(path)) : (options.notifiers ?? ''),
-      options.sections ?? '',
+      typeof options.sections === 'function' ? options.sections(apiUrl) : (options.sections ?? ''),
       'flows:',
       flows,
     ].join('\n');

@@ -62,7 +62,8 @@ const SEVERITIES: Record<Severity, PagerDutySeverity> = { critical: 'critical', 
  * An alert a silence held until now is news when released, so it triggers like any other.
  */
 export function renderPagerDutyEvents(alert: Alert, routingKey: string): PagerDutyEvent[] {
-  if (alert.reminder !== undefined) return [];
+  // A reminder (PagerDuty pages again by itself) and a discovery notice (nothing to act on) page no one.
+  if (alert.reminder !== undefined || alert.kind === 'discovery') return [];
   const resolve: PagerDutyResolve = { routing_key: routingKey, event_action: 'resolve', dedup_key: pagerDutyDedupKey(alert) };
   if (alert.kind === 'recovered' || alert.kind === 'monitor-recovered') return [resolve];
   const trigger = renderPagerDutyTrigger(alert, routingKey);

@@ -110,7 +110,7 @@ function severityOf(alert: Alert): Severity {
 }
 
 function scopeOf(alert: Alert): WebhookScope {
-  if (alert.kind === 'test') return 'installation';
+  if (alert.kind === 'test' || alert.kind === 'discovery') return 'installation';
   return alert.monitor?.scope ?? 'flow';
 }
 
