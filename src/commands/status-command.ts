@@ -1,6 +1,9 @@
-import { connectRedis, redisTargetFrom } from '../redis/connect-redis.ts';
+import { DEFAULT_ACCOUNT, flowKey } from '../accounts/flow-ref.ts';
+import type { WatchConfig } from '../config/config-schema.ts';
+import { readDiscovered } from '../discovery/discovery-refresher.ts';
+import { connectRedis, redisTargetFrom, type RedisConnection } from '../redis/connect-redis.ts';
 import { countOpenIncidents } from '../status/flow-status.ts';
-import { readFlowStatus } from '../status/read-flow-status.ts';
+import { readFlowStatus, type StatusTarget } from '../status/read-flow-status.ts';
 import { renderStatusJson } from '../status/render-status-json.ts';
 import { renderStatusTable } from '../status/render-status-table.ts';
 import { writeLine, type Command, type CommandContext } from './command.ts';
@@ -44,7 +47,7 @@ export const statusCommand: Command = {
       const report = await readFlowStatus({
         redis,
         prefix: target.prefix,
-        flows: config.flows,
+        flows: await statusTargets(config, redis, target.prefix),
         now: Date.now(),
       });
       writeLine(context.stdout, values.json === true ? renderStatusJson(report) : renderStatusTable(report));
@@ -54,3 +57,19 @@ export const statusCommand: Command = {
     }
   },
 };
+
+/**
+ * The flows listed under flows: and those `discover:` watches now (as the worker last wrote them to Redis), each with
+ * its account when the installation has named accounts: the rows of the table.
+ */
+async function statusTargets(config: WatchConfig, redis: RedisConnection, prefix: string): Promise<StatusTarget[]> {
+  const named = Object.keys(config.accounts).some((name) => name !== DEFAULT_ACCOUNT);
+  const accountOf = (account: string) => (named ? { account } : {});
+  const listed = config.flows.map((flow) => ({ id: flow.id, name: flow.name, ...accountOf(flow.account) }));
+  if (config.discover.length === 0) return listed;
+  const keys = new Set(config.flows.map(flowKey));
+  const discovered = (await readDiscovered(redis, prefix))
+    .filter((flow) => !keys.has(flowKey(flow)))
+    .sort((first, second) => first.account.localeCompare(second.account) || first.id - second.id);
+  return [...listed, ...discovered.map((flow) => ({ id: flow.id, name: flow.name, ...accountOf(flow.account) }))];
+}

@@ -19,6 +19,7 @@ export function renderStatusJson(report: StatusReport): string {
     account: monitor(report.account),
     flows: report.flows.map((flow) => ({
       id: flow.id,
+      account: flow.account ?? 'default',
       name: flow.name,
       lastCheck: flow.lastCheck === null ? null : { at: jsonTime(flow.lastCheck.at), outcome: flow.lastCheck.outcome },
       checkpoint: nullableJsonTime(flow.checkpoint),

@@ -16,7 +16,7 @@ interface Column {
   min?: number;
 }
 
-const COLUMNS: Column[] = [
+const FLOW_COLUMNS: Column[] = [
   { header: 'ID', cell: (flow) => String(flow.id) },
   { header: 'NAME', cell: (flow) => (flow.name === null ? '—' : printable(flow.name)), min: 12 },
   { header: 'LAST CHECK', cell: (flow, now) => (flow.lastCheck === null ? 'never' : `${flow.lastCheck.outcome} ${formatRelative(flow.lastCheck.at, now)}`) },
@@ -30,16 +30,21 @@ const COLUMNS: Column[] = [
  * The human form of `portable-watch status`: an account line when needed, the table (under a flow's row, a line for a
  * missed run and one for its unsent alerts, per notifier), unsent alerts about no flow in it, a summary.
  */
+/** With several accounts, which one a row's flow belongs to; two accounts may each have a flow 42. */
+const ACCOUNT_COLUMN: Column = { header: 'ACCOUNT', cell: (flow) => printable(flow.account ?? 'default') };
+
 export function renderStatusTable(report: StatusReport, width = TABLE_WIDTH): string {
-  const rows = report.flows.map((flow) => COLUMNS.map((column) => column.cell(flow, report.now)));
+  const columns = report.flows.some((flow) => flow.account !== undefined) ? [ACCOUNT_COLUMN, ...FLOW_COLUMNS] : FLOW_COLUMNS;
+  const rows = report.flows.map((flow) => columns.map((column) => column.cell(flow, report.now)));
   const widths = fitWidths(
-    COLUMNS.map((column, index) => Math.max(length(column.header), ...rows.map((row) => length(row[index] ?? '')))),
+    columns,
+    columns.map((column, index) => Math.max(length(column.header), ...rows.map((row) => length(row[index] ?? '')))),
     width,
   );
   const line = (cells: string[]) => cells.map((cell, index) => pad(cell, widths[index] ?? 0)).join(GAP).trimEnd();
   // Under the NAME column, so the ID column still reads as a list of flows.
   const indent = ' '.repeat((widths[0] ?? 0) + GAP.length);
-  const lines = [line(COLUMNS.map((column) => column.header))];
+  const lines = [line(columns.map((column) => column.header))];
   report.flows.forEach((flow, index) => {
     lines.push(line(rows[index] ?? []));
     if (flow.missed !== null) lines.push(truncate(`${indent}${missedText(flow.missed, report.now)}`, width));
@@ -163,12 +168,12 @@ function summary(report: StatusReport): string {
  * Narrows the widest squeezable column, one character at a time, until the table fits `width` or every
  * squeezable column is at its minimum: the longest texts lose their ends, short ones stay whole.
  */
-function fitWidths(natural: readonly number[], width: number): number[] {
+function fitWidths(columns: readonly Column[], natural: readonly number[], width: number): number[] {
   const widths = [...natural];
   let excess = widths.reduce((sum, each) => sum + each, 0) + GAP.length * (widths.length - 1) - width;
   while (excess > 0) {
     let widest = -1;
-    COLUMNS.forEach((column, index) => {
+    columns.forEach((column, index) => {
       const current = widths[index] ?? 0;
       if (column.min !== undefined && current > column.min && (widest < 0 || current > (widths[widest] ?? 0))) widest = index;
     });

@@ -1,5 +1,9 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually } from '../support/redis.ts';
+import { eventually, testRedisUrl } from '../support/redis.ts';
+import { runCli } from '../support/run-cli.ts';
 import { startHarness, type Harness } from '../support/watch-harness.ts';
 
 /**
@@ -54,6 +58,20 @@ describe('discovery', () => {
     h.simulator.addAttempt(13, { state: 'failed', errors: ['Shopify: refunds endpoint gone'] });
     await eventually(() => (h.posts().length === 4 ? true : undefined), 'the new flow checked');
     expect(h.posts()[3]).toBe('FAILED: Shopify refunds');
+
+    // `status` lists the discovered flows beside the listed ones (none here), from what the worker wrote to Redis.
+    const dir = await mkdtemp(join(tmpdir(), 'pw-discovery-'));
+    try {
+      await writeFile(join(dir, 'flows.yaml'), h.configText(''));
+      const status = await runCli(['status', '--json'], { REDIS_URL: testRedisUrl(), QUEUE_PREFIX: h.prefix, CONFIG_PATH: join(dir, 'flows.yaml') });
+      const flows = (JSON.parse(status.stdout) as { flows: Array<{ id: number; name: string; incident: unknown }> }).flows;
+      expect(flows.map((flow) => [flow.id, flow.name])).toEqual([
+        [11, 'Shopify orders'],
+        [13, 'Shopify refunds'],
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
 
     // Deleted in Portable: dropped at the next refresh, with its state.
     expect(await h.redis.exists(`${h.prefix}:flow:11:state`)).toBe(1);

@@ -308,6 +308,7 @@ describe('renderStatusJson', () => {
       flows: [
         {
           id: 17,
+          account: 'default',
           name: 'Orders',
           lastCheck: { at: iso(NOW - 5 * S), outcome: 'alerted' },
           checkpoint: iso(NOW - 5 * S),
@@ -327,6 +328,7 @@ describe('renderStatusJson', () => {
         },
         {
           id: 5,
+          account: 'default',
           name: null,
           lastCheck: null,
           checkpoint: null,
@@ -346,6 +348,7 @@ describe('renderStatusJson', () => {
         },
         {
           id: 1,
+          account: 'default',
           name: troubled.name,
           lastCheck: { at: iso(NOW - 4 * M), outcome: 'error' },
           checkpoint: iso(NOW - 2 * H),

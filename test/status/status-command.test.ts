@@ -205,6 +205,7 @@ describe('portable-watch status', () => {
     expect(jsonGone).toMatchObject({ id: 304, name: 'Gone', checkpoint: null, incident: null, monitor: { problem: 'not-found', alerted: true }, lastAlert: { kind: 'monitor-error' } });
     expect(jsonNever).toEqual({
       id: 303,
+      account: 'default',
       name: null,
       lastCheck: null,
       checkpoint: null,
