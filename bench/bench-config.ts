@@ -26,6 +26,24 @@ export interface BenchConfigInput {
 /** More alerts than any bench raises within a minute. */
 const UNREACHED_BURST = 10_000;
 
+/** Every flow of the account found by `discover:` instead of listed: the config of the discovery bench. */
+export function discoveryConfigYaml(apiUrl: string): string {
+  return [
+    'portable:',
+    `  token: ${BENCH_TOKEN}`,
+    `  apiUrl: ${apiUrl}`,
+    'defaults:',
+    '  pollEvery: 10m',
+    '  backfill: 1h',
+    '  notify: [quiet]',
+    'notifiers:\n  quiet: { type: console }',
+    'discover:',
+    '  - { include: "*" }',
+    'discoverEvery: 10m',
+    '',
+  ].join('\n');
+}
+
 export function benchConfigYaml(input: BenchConfigInput): string {
   // Every flow must reach a notifier; without a receiver, the console (the worker's log) is one nobody reads.
   const notify = input.webhookUrl === undefined ? '[quiet]' : '[oncall]';

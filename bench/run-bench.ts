@@ -17,6 +17,7 @@ import { apiEconomy } from './scenarios/api-economy.ts';
 import { checkThroughput } from './scenarios/check-throughput.ts';
 import { detectionCost } from './scenarios/detection-cost.ts';
 import { detectionLatency } from './scenarios/detection-latency.ts';
+import { discovery } from './scenarios/discovery.ts';
 import { failover } from './scenarios/failover.ts';
 import { memoryFootprint } from './scenarios/memory-footprint.ts';
 import { redisLoss } from './scenarios/redis-loss.ts';
@@ -24,7 +25,7 @@ import { replicas } from './scenarios/replicas.ts';
 import type { Scenario } from './scenarios/scenario.ts';
 import { slowPortable } from './scenarios/slow-portable.ts';
 
-const SCENARIOS: Scenario[] = [checkThroughput, apiEconomy, detectionLatency, memoryFootprint, replicas, slowPortable, redisLoss, failover, detectionCost, alertStorm];
+const SCENARIOS: Scenario[] = [checkThroughput, apiEconomy, detectionLatency, memoryFootprint, replicas, slowPortable, redisLoss, failover, detectionCost, alertStorm, discovery];
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 
 function selectScenarios(only: string[] | undefined): Scenario[] {

@@ -95,6 +95,8 @@ serveRequests(
       return { total: sim.requestCount(), perFlow: flowIds.map((id) => [id, sim.requestCount({ flowId: id })]) };
     },
     total: () => running().requestCount(),
+    /** GET /v2/flows requests: what one discovery of the account costs. */
+    listings: () => running().requestCount({ path: '/v2/flows' }),
     reset() {
       running().resetCounters();
       appeared.length = 0;

@@ -29,6 +29,8 @@ export interface DiscoveryRefresherOptions {
   config: () => Pick<WatchConfig, 'discover' | 'discoverEvery' | 'flows' | 'accounts'>;
   /** Sends the "now watching" / "stopped watching" notices and listing problems (to discoverNotify, or the account's). */
   announce: (alerts: Alert[]) => Promise<void>;
+  /** Called after a refresh that changed the set: this replica applies it at once, the others at their next look. */
+  onChanged?: () => Promise<void>;
   log: Logger;
   now?: () => number;
   /** How often a replica looks whether a refresh is due; default a tenth of `discoverEvery`, between 1 s and 30 s. */
@@ -139,6 +141,7 @@ export function createDiscoveryRefresher(options: DiscoveryRefresherOptions): Di
       const write = redis.multi().del(key);
       if (after.size > 0) write.hset(key, Object.fromEntries([...after].map(([flow, discovered]) => [flow, JSON.stringify(discovered)])));
       await write.incr(versionKey).exec();
+      await options.onChanged?.();
     }
     await redis.set(refreshedKey, String(now()));
     for (const flow of changes.added) log.info({ account: flow.account, flowId: flow.id, name: flow.name }, 'discovered a flow; now watching it');

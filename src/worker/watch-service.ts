@@ -199,6 +199,7 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
     config: () => config,
     announce: (alerts) =>
       sink.enqueue(alerts.map((alert) => ({ alert, notifiers: alert.kind === 'discovery' ? config.discoverNotify : [...new Set([...accountNotifiers, ...config.discoverNotify])] }))),
+    onChanged: () => discoveredFlows.sync(),
     log,
     now,
   });
