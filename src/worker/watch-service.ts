@@ -342,7 +342,8 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
       clients = buildClients(next, clientOptions);
       notifiers = buildNotifiers(next, options.notifierDeps);
       await Promise.all([...previous.values()].map((notifier) => notifier.close()));
-      // Rules may have changed: discovered flows are taken again under the new ones (a refresh comes when due).
+      // Rules may have changed: discovered flows are taken again under the new ones now, and listed again soon.
+      if (next.discover.length > 0) void discovery.refreshSoon().catch(() => undefined);
       void discoveredFlows.sync().catch((error: unknown) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not apply the discovered flows'));
       // Flows just added learn Portable's schedule now rather than at the next refresh.
       void refresher.refreshMissing().catch((error: unknown) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not read new flow schedules'));

@@ -228,12 +228,13 @@ describe('discoveredFlowConfig', () => {
     expect({ id, name }).toEqual({ id: 12, name: 'Shopify orders' });
     expect(settings).toEqual((PARSED[0] as DiscoverRule).template);
     expect(settings.maxRuntime).toBe(3 * 60 * 60 * 1000);
-    expect(settings.labels).toEqual({ team: 'shop' });
+    // With named accounts every flow carries its account as a label (routes and silences match on it).
+    expect(settings.labels).toEqual({ team: 'shop', account: 'prod' });
   });
 
   it('takes the settings of the rule the flow names, not the first', () => {
     const config = discoveredFlowConfig({ account: 'prod', id: 7, name: 'Flow 7', rule: 1 }, PARSED);
-    expect(config.labels).toEqual({});
+    expect(config.labels).toEqual({ account: 'prod' });
     expect(config.maxRuntime).not.toBe(3 * 60 * 60 * 1000);
   });
 

@@ -63,6 +63,12 @@ describe('the trigger an alert becomes', () => {
     expect(trigger(alert).payload.summary).toBe(summary);
   });
 
+  it('groups by the Portable account when the alert names one (several accounts)', () => {
+    const staging = failedAlert({ flow: { id: 42, name: 'Orders', account: 'staging' } });
+    expect(trigger(staging).payload).toMatchObject({ group: 'Portable staging', component: 'Orders' });
+    expect(trigger(staging).dedup_key).toBe('portable-watch:689422:632458:failed');
+  });
+
   it('names the Portable account, not the flow that noticed, for an account-wide monitor error', () => {
     const event = trigger(accountErrorAlert());
     expect(event.payload).toMatchObject({ component: 'Portable account', source: 'portable-watch', class: 'monitor-error' });

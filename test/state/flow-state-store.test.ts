@@ -15,7 +15,8 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  await dropPrefix(redis, prefix);
+  // The stores made beside the main one (a fresh begin, another installation) leave keys of their own.
+  for (const each of [prefix, `${prefix}-begin`, `${prefix}-other`, `${prefix}-install`]) await dropPrefix(redis, each);
   redis.disconnect();
 });
 

@@ -48,10 +48,7 @@ export const PAGERDUTY_LIMITS = { summaryChars: 1024, dedupKeyChars: 255 } as co
 export const PAGERDUTY_CLIENT = 'portable-watch';
 /** Before every dedup_key, so an incident opened by portable-watch is recognisable among a service's others. */
 const DEDUP_PREFIX = 'portable-watch:';
-/**
- * Alerts group by the Portable account they come from. One account per installation today; once accounts have names,
- * this becomes the alert's account name, and only here.
- */
+/** Alerts group by the Portable account they come from: its name when the alert names one, else this. */
 export const PAGERDUTY_GROUP = 'Portable';
 
 const SEVERITIES: Record<Severity, PagerDutySeverity> = { critical: 'critical', warning: 'warning', info: 'info' };
@@ -83,7 +80,7 @@ export function renderPagerDutyTrigger(alert: Alert, routingKey: string): PagerD
       severity: pagerDutySeverity(alert),
       ...(timestamp === undefined ? {} : { timestamp }),
       component: cutText(oneLine(alertSubject(alert)), PAGERDUTY_LIMITS.summaryChars),
-      group: PAGERDUTY_GROUP,
+      group: alert.flow.account === undefined ? PAGERDUTY_GROUP : `Portable ${alert.flow.account}`,
       class: alert.kind,
       custom_details: pagerDutyDetails(alert),
     },
