@@ -2,7 +2,7 @@ import { flowKey, type FlowKey } from '../accounts/flow-ref.ts';
 import type { Queue } from 'bullmq';
 import { routeKindOf, type Alert, type MonitorProblem } from '../alerts/alert.ts';
 import type { CheckReport } from '../checks/check-flow.ts';
-import type { WatchConfig } from '../config/config-schema.ts';
+import type { FlowConfig, WatchConfig } from '../config/config-schema.ts';
 import { notificationJobId, type NotificationJobData } from '../delivery/notification-queue.ts';
 import { alertHeadline } from '../notifiers/alert-facts.ts';
 import { flowRouting } from '../routing/route-flow.ts';
@@ -47,9 +47,12 @@ export const checkCommand: Command = {
     const config = await loadConfigOrReport(context, configPathOf(values.config, context));
     if (config === undefined) return 1;
     // `--flow 42` checks flow 42 of every account; `--flow prod~42` the one of account prod.
-    const flowIds = config.flows.map((flow) => flowKey(flow)).filter((key) => values.flow === undefined || key === values.flow || key.endsWith(`~${values.flow}`));
-    if (flowIds.length === 0) {
-      writeLine(context.stderr, `portable-watch check: flow ${values.flow ?? ''} is not in the config`);
+    const chosen = (flows: readonly FlowConfig[]) =>
+      flows.map((flow) => flowKey(flow)).filter((key) => values.flow === undefined || key === values.flow || key.endsWith(`~${values.flow}`));
+    const unknown = () => writeLine(context.stderr, `portable-watch check: flow ${values.flow ?? ''} is not in the config${config.discover.length > 0 ? ' nor found by discover:' : ''}`);
+    // Without discover: the flows are all in the file: an unknown one is told before Redis is reached.
+    if (config.discover.length === 0 && chosen(config.flows).length === 0) {
+      unknown();
       return 1;
     }
     const dryRun = values['dry-run'] === true;
@@ -57,8 +60,16 @@ export const checkCommand: Command = {
     // delivered, a job failed) would repeat it. LOG_LEVEL, when set, still wins.
     const runtime = await openRuntime({ ...context, env: { ...context.env, LOG_LEVEL: context.env.LOG_LEVEL || 'error' } }, config);
     try {
+      // The flows discover: found, as the running workers last wrote them to Redis.
+      await runtime.service.loadDiscovered();
+      const watched = runtime.service.watched();
+      const flowIds = chosen(watched);
+      if (flowIds.length === 0) {
+        unknown();
+        return 1;
+      }
       let failures = 0;
-      const routes = alertRoutes(config);
+      const routes = alertRoutes({ ...config, flows: watched });
       const queued: Queued[] = [];
       const printer = createReportPrinter(context, config, routes, dryRun);
       for (const flowId of flowIds) {

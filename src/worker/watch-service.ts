@@ -78,6 +78,10 @@ export interface WatchService {
   startDelivery(): Promise<void>;
   /** Applies a new, already validated config: schedules, notifiers and client, without a restart. */
   reload(config: WatchConfig): Promise<ReconcileReport>;
+  /** Takes the flows `discover:` found, as the workers last wrote them, without starting (the `check` command). */
+  loadDiscovered(): Promise<void>;
+  /** Every flow watched now: listed under flows: and discovered. */
+  watched(): FlowConfig[];
   /** One check now, outside the schedule (the `check` command). */
   checkNow(flow: FlowKey, options?: { dryRun?: boolean; signal?: AbortSignal }): Promise<CheckReport>;
   /** False while Redis has lost the installation's state and it is being restored (readiness: schedules missing). */
@@ -349,6 +353,13 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
       void refresher.refreshMissing().catch((error: unknown) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not read new flow schedules'));
       return report;
     },
+    async loadDiscovered() {
+      if (config.discover.length === 0) return;
+      setDiscovered(await discoveredFlows.load());
+      flows = indexFlows(watching(config));
+      targets = new Map();
+    },
+    watched: () => [...flows.values()],
     async checkNow(key, checkOptions = {}) {
       if (checkOptions.dryRun !== true) {
         await guard.ensure();

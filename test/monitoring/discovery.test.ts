@@ -69,6 +69,12 @@ describe('discovery', () => {
         [11, 'Shopify orders'],
         [13, 'Shopify refunds'],
       ]);
+      // `check` knows the discovered flows too, and only those a rule found.
+      const env = { REDIS_URL: testRedisUrl(), QUEUE_PREFIX: h.prefix, CONFIG_PATH: join(dir, 'flows.yaml') };
+      const check = await runCli(['check', '--flow', '13', '--dry-run'], env);
+      expect(check.stdout).toMatch(/^flow 13: \d+ requests?, /);
+      const excluded = await runCli(['check', '--flow', '14', '--dry-run'], env);
+      expect([excluded.code, excluded.stderr.trim()]).toEqual([1, 'portable-watch check: flow 14 is not in the config nor found by discover:']);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
