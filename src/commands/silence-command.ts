@@ -24,7 +24,8 @@ const USAGE = [
   '',
   'Options of add (give at least one of --flow, --label, --name; all that are given must hold):',
   '  --flow ID          the flow with this Portable id',
-  '  --label KEY=VALUE  flows with this label (repeat for several; a flow needs every one)',
+  '  --label KEY=VALUE  flows with this label (repeat for several; a flow needs every one); with several accounts,',
+  '                     account=NAME picks one account\'s flows (--flow 42 --label account=prod)',
   '  --name GLOB        flows whose name (as alerts show it) matches: * is any text, case is ignored, \\ makes the',
   '                     next character literal, a leading ! matches the names the rest does not; there is no ?',
   `  --kind KIND,...    only these kinds (${ROUTE_KINDS.join(', ')}); default every kind.`,
@@ -151,8 +152,9 @@ function parseMatchers(values: { flow?: string | undefined; label?: string[] | u
       const at = text.indexOf('=');
       const [key, value] = at < 0 ? [text.trim(), ''] : [text.slice(0, at).trim(), text.slice(at + 1).trim()];
       if (key === '' || value === '') return { problem: `--label "${text}" is not KEY=VALUE (e.g. --label team=growth)` };
-      // A key no flow can have would make a silence that holds nothing.
-      const keyProblem = labelKeyProblem(key);
+      // A key no flow can have would make a silence that holds nothing. `account` is no key a config may set, but
+      // with accounts: every flow carries it: `--flow 42 --label account=prod` is prod's flow 42 only.
+      const keyProblem = key === 'account' ? undefined : labelKeyProblem(key);
       if (keyProblem !== undefined) return { problem: `--label "${text}": ${keyProblem}` };
       if (Object.hasOwn(labels, key) && labels[key] !== value) return { problem: `--label ${key} is given twice: a flow has one value per label, so no flow could match` };
       labels[key] = value;

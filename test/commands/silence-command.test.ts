@@ -76,6 +76,23 @@ describe('portable-watch silence', () => {
     expect(again.stderr).toContain(`no silence ${id}`);
   }, 40_000);
 
+  it('picks one account\'s flow with --label account=NAME when several accounts have the same flow id', async () => {
+    const accounts = [
+      'portable: { token: t }',
+      'accounts: { staging: { token: s } }',
+      'notifiers: { terminal: { type: console } }',
+      'defaults: { notify: [terminal] }',
+      'flows: [{ id: 42, account: default }, { id: 42, account: staging }]',
+    ].join('\n');
+    await writeFile(configPath, accounts);
+    const staging = await silence('add', '--flow', '42', '--label', 'account=staging', '--for', '1h', '--reason', 'staging reload');
+    expect(staging.code).toBe(0);
+    expect(staging.stderr).toContain('silenced flow 42 and label account=staging');
+    expect(staging.stderr).not.toContain('warning');
+    const nowhere = await silence('add', '--flow', '42', '--label', 'account=prod', '--for', '1h', '--reason', 'no such account');
+    expect(nowhere.stderr).toContain('warning: this silence (flow 42 and label account=prod) matches none of the 2 flows');
+  }, 30_000);
+
   it('combines matchers, and warns when they match no flow of the config now but adds the silence anyway', async () => {
     // `?` is not a wildcard (matcher has none): no flow is named 68942 and one more character.
     const matching = await silence('add', '--name', '68942?', '--for', '1h', '--reason', 'glob with ?');
