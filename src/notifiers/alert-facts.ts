@@ -92,7 +92,8 @@ export function alertSentence(alert: Alert): string {
     case 'test':
       return 'This is a test alert sent by portable-watch test-alert; nothing is wrong.';
     case 'discovery':
-      return (alert.discovery?.messages ?? []).map((message) => `${capitalise(message)}.`).join('\n');
+      // As discovery words them ("now watching 3 new flows: …"), one per line: people search their channel for these.
+      return (alert.discovery?.messages ?? []).join('\n');
   }
 }
 
@@ -198,13 +199,13 @@ export function describeResource(resource: ResourceCounts): string {
   return `${resource.name}: ${counts.length > 0 ? counts.join(' · ') : 'no row counts'}`;
 }
 
-/** `3 new flows watched, 1 no longer`: what a discovery notice is about, for its headline. */
+/** `now watching 3 new flows, stopped watching 1`: what a discovery notice is about, for its headline. */
 function discoverySubject(discovery: Alert['discovery']): string {
   const added = discovery?.added ?? 0;
   const removed = discovery?.removed ?? 0;
   const parts = [
-    ...(added > 0 ? [`${formatCount(added)} new ${added === 1 ? 'flow' : 'flows'} watched`] : []),
-    ...(removed > 0 ? [`${formatCount(removed)} no longer`] : []),
+    ...(added > 0 ? [`now watching ${formatCount(added)} new ${added === 1 ? 'flow' : 'flows'}`] : []),
+    ...(removed > 0 ? [`stopped watching ${formatCount(removed)} ${removed === 1 ? 'flow' : 'flows'}`] : []),
   ];
-  return parts.length === 0 ? 'flows watched' : parts.join(', ');
+  return parts.length === 0 ? 'the flows watched' : parts.join(', ');
 }

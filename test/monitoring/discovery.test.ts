@@ -42,8 +42,8 @@ describe('discovery', () => {
     await h.startService();
 
     await eventually(() => (h.posts().length === 1 ? true : undefined), 'the first discovery notice');
-    expect(h.posts()).toEqual(['DISCOVERY: 1 new flow watched']);
-    expect(JSON.stringify(h.slack.posts[0]?.body)).toContain('Now watching 1 new flow: Shopify orders (11)');
+    expect(h.posts()).toEqual(['DISCOVERY: now watching 1 new flow']);
+    expect(JSON.stringify(h.slack.posts[0]?.body)).toContain('now watching 1 new flow: Shopify orders (11)');
     await sleep(1_500);
     h.simulator.addAttempt(11, { state: 'failed', errors: ['Shopify: 401 Unauthorized'] });
     await eventually(() => (h.posts().length === 2 ? true : undefined), 'the failure of the discovered flow');
@@ -53,7 +53,7 @@ describe('discovery', () => {
     h.simulator.addFlow({ id: 13, displayName: 'Shopify refunds' });
     offset += 11 * SECOND;
     await eventually(() => (h.posts().length === 3 ? true : undefined), 'the second notice', 15 * SECOND);
-    expect(h.posts()[2]).toBe('DISCOVERY: 1 new flow watched');
+    expect(h.posts()[2]).toBe('DISCOVERY: now watching 1 new flow');
     await sleep(1_500);
     h.simulator.addAttempt(13, { state: 'failed', errors: ['Shopify: refunds endpoint gone'] });
     await eventually(() => (h.posts().length === 4 ? true : undefined), 'the new flow checked');
@@ -84,8 +84,8 @@ describe('discovery', () => {
     h.simulator.removeFlow(11);
     offset += 11 * SECOND;
     await eventually(() => (h.posts().length === 5 ? true : undefined), 'the stopped-watching notice', 15 * SECOND);
-    expect(h.posts()[4]).toBe('DISCOVERY: 1 no longer');
-    expect(JSON.stringify(h.slack.posts[4]?.body)).toContain('Stopped watching 1 flow: Shopify orders (11)');
+    expect(h.posts()[4]).toBe('DISCOVERY: stopped watching 1 flow');
+    expect(JSON.stringify(h.slack.posts[4]?.body)).toContain('stopped watching 1 flow: Shopify orders (11) (gone from Portable or no longer included)');
     await eventually(async () => ((await h.redis.exists(`${h.prefix}:flow:11:state`)) === 0 ? true : undefined), 'the state of flow 11 gone');
     expect(await h.redis.keys(`${h.prefix}:flow:11:*`)).toEqual([]);
     expect(await schedulers(h)).toEqual(['flow-13']);
@@ -119,6 +119,6 @@ describe('discovery', () => {
     h.simulator.clearFaults();
     offset += 11 * SECOND;
     await eventually(() => (h.posts().length === 4 ? true : undefined), 'the recovery and the notice', 20 * SECOND);
-    expect(h.posts().slice(2).sort()).toEqual(['DISCOVERY: 1 new flow watched', 'MONITOR RECOVERED: Portable account']);
+    expect(h.posts().slice(2).sort()).toEqual(['DISCOVERY: now watching 1 new flow', 'MONITOR RECOVERED: Portable account']);
   }, 90_000);
 });
