@@ -7,7 +7,7 @@ import { notificationJobId, type NotificationJobData } from '../delivery/notific
 import { alertHeadline } from '../notifiers/alert-facts.ts';
 import { flowRouting } from '../routing/route-flow.ts';
 import { openRuntime } from '../worker/main.ts';
-import { accountNotifiersOf } from '../worker/watch-service.ts';
+import { accountNotifiersOf } from '../worker/service-config.ts';
 import { writeLine, type Command, type CommandContext } from './command.ts';
 import { CONFIG_OPTION_HELP, configPathOf, loadConfigOrReport, parseOptions } from './command-support.ts';
 

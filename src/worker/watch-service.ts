@@ -4,20 +4,19 @@ import type { Logger } from 'pino';
 import { checkFlow, type CheckReport, type CheckTarget } from '../checks/check-flow.ts';
 import { createPortableClock } from '../checks/portable-clock.ts';
 import { flowKey, type FlowKey } from '../accounts/flow-ref.ts';
-import { renderFlowUrl, type FlowConfig, type WatchConfig } from '../config/config-schema.ts';
+import type { FlowConfig, WatchConfig } from '../config/config-schema.ts';
 import { deliverNotification } from '../delivery/deliver-notification.ts';
 import { createDispatchLoop } from '../delivery/dispatch-loop.ts';
 import { releaseHeldAlerts } from '../delivery/release-held-alerts.ts';
-import { createDigestBook, DEFAULT_DIGEST_POLICY, type DigestPolicy } from '../digests/digest-book.ts';
+import { createDigestBook } from '../digests/digest-book.ts';
 import { flushDueDigests } from '../digests/flush-digests.ts';
 import { windowsForFlow } from '../maintenance/maintenance-windows.ts';
-import { flowRouting, notifiersOfConfig } from '../routing/route-flow.ts';
+import { flowRouting } from '../routing/route-flow.ts';
 import { createSilenceStore } from '../silences/silence-store.ts';
 import { createAlertSink, deliveryBackoff, type NotificationJobData } from '../delivery/notification-queue.ts';
 import type { WorkerMetrics } from '../metrics/worker-metrics.ts';
-import { createNotifier, type NotifierDeps } from '../notifiers/create-notifier.ts';
-import type { Notifier } from '../notifiers/notifier.ts';
-import { createPortableClient, withRequestListener, type PortableClient, type PortableClientOptions } from '../portable/portable-client.ts';
+import type { NotifierDeps } from '../notifiers/create-notifier.ts';
+import { withRequestListener, type PortableClient, type PortableClientOptions } from '../portable/portable-client.ts';
 import type { RedisConnection } from '../redis/connect-redis.ts';
 import { createOutageLog, type OutageLog } from '../redis/outage-log.ts';
 import { reconcileSchedules, type CheckJobData, type ReconcileReport } from '../scheduling/reconcile-schedules.ts';
@@ -29,7 +28,18 @@ import { createCheckWatchdog, type CheckWatchdogOptions } from './check-watchdog
 import { instrumentService } from './instrument-service.ts';
 import type { JobContext } from './job-handler.ts';
 import { loadJobHandlers, type JobHandlers } from './load-job-handlers.ts';
+import { connectWithin, RECONNECT_TIMEOUT_MS, withDeadline } from './deadlines.ts';
 import { createPlumbing, type Plumbing } from './redis-plumbing.ts';
+import {
+  accountNotifiersOf,
+  buildClients,
+  buildNotifiers,
+  digestPolicyOf,
+  flowUrlOf,
+  indexFlows,
+  readsPortableSchedule,
+  SEE_ALL,
+} from './service-config.ts';
 import { createStateGuard, type StateGuard } from './state-guard.ts';
 
 /**
@@ -382,78 +392,4 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
       await Promise.all([...notifiers.values()].map((notifier) => notifier.close()));
     },
   };
-}
-
-/** How long the watchdog's new connection may take to answer; one that cannot is tried again later. */
-const RECONNECT_TIMEOUT_MS = 10_000;
-
-/**
- * A new connection from `connect`, or an error after `ms`: a Redis that accepts the socket and never answers must
- * not hold the watchdog. A connection that arrives too late is closed.
- */
-async function connectWithin(connect: () => Promise<RedisConnection>, ms: number): Promise<RedisConnection> {
-  let timer: NodeJS.Timeout | undefined;
-  let late = false;
-  const connecting = connect().then((connection) => {
-    if (late) connection.disconnect();
-    return connection;
-  });
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      late = true;
-      reject(new Error(`no new Redis connection answered within ${ms / 1000} s`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([connecting, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** `promise`, or undefined when it takes longer than `ms` (a stuck connection must not stall the caller too). */
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  return Promise.race([promise.catch(() => undefined), deadline]).finally(() => clearTimeout(timer));
-}
-
-/** Whether a flow's missed runs are judged by Portable's own schedule (it sets none itself). */
-function readsPortableSchedule(flow: FlowConfig): boolean {
-  return flow.schedule === undefined && flow.detect.includes('missed');
-}
-
-function indexFlows(config: WatchConfig): Map<FlowKey, FlowConfig> {
-  return new Map(config.flows.map((flow) => [flowKey(flow), flow]));
-}
-
-/** Who hears about account-wide problems (a rejected token): every notifier any flow's alerts reach. */
-export function accountNotifiersOf(config: WatchConfig): string[] {
-  return notifiersOfConfig(config);
-}
-
-/** Where a digest's line counting what did not fit sends people. */
-const SEE_ALL = 'run portable-watch status to see every one';
-
-function digestPolicyOf(config: WatchConfig, name: string): DigestPolicy {
-  const notifier = config.notifiers[name];
-  return notifier === undefined ? DEFAULT_DIGEST_POLICY : { burst: notifier.burst, groupIntervalMs: notifier.groupInterval };
-}
-
-function buildClients(config: WatchConfig, options: WatchServiceOptions): Map<string, PortableClient> {
-  return new Map(
-    Object.entries(config.accounts).map(([name, account]) => [name, createPortableClient({ ...options.client, token: account.token, apiUrl: account.apiUrl })]),
-  );
-}
-
-function flowUrlOf(config: WatchConfig, flow: FlowConfig): string | undefined {
-  const template = config.accounts[flow.account]?.flowUrl;
-  return template === undefined ? undefined : renderFlowUrl(template, flow.id);
-}
-
-function buildNotifiers(config: WatchConfig, deps: NotifierDeps = {}): Map<string, Notifier> {
-  const email = config.email === undefined ? {} : { email: config.email };
-  return new Map(Object.entries(config.notifiers).map(([name, notifier]) => [name, createNotifier(name, notifier, { ...deps, ...email })]));
 }
