@@ -6,6 +6,7 @@ import { detectMissedRuns } from './detect-missed-runs.ts';
 import { judgeSuccess, type QualityIncidents } from './detect-quality.ts';
 import { incidentFailures, type FlowState, type KnownAttempt, type LastFailure, type LastRun } from './flow-state.ts';
 import { runtimeLimit } from './learned-runtime.ts';
+import { recordRecentAttempt } from './recent-attempts.ts';
 import { alertAttempt, lostTrackAlert, openIncident, recoveredAlert, runAlert, runIncidentKey } from './run-alerts.ts';
 import { recordSuccess } from './run-history.ts';
 import type { Schedule } from './schedule.ts';
@@ -122,6 +123,7 @@ export function detectRunEvents(input: {
   let incident = state.incident;
   let lastFailure = state.lastFailure;
   let history = state.history;
+  let recent = state.recent;
   let quality: QualityIncidents = { partial: state.partial, volume: state.volume };
   let lastRun = state.lastRun;
   let failuresInARow = state.failuresInARow;
@@ -198,6 +200,7 @@ export function detectRunEvents(input: {
       }
     }
 
+    if (newlyFinished) recent = recordRecentAttempt(recent, judged);
     if (newlyFinished && attempt.state === 'succeeded') {
       if (!alreadyFinished || (attempt.id === latestSuccess && !pastHistory)) {
         const judgedQuality = judgeSuccess({ flow, attempt: judged, alertAttempt: alertAttempt(judged, now), history, incidents: quality, rules: qualityRules, now });
@@ -257,6 +260,7 @@ export function detectRunEvents(input: {
       incident,
       lastFailure,
       history,
+      recent,
       historySince: state.historySince ?? input.checkpoint - learningWindow(settings),
       lastRun,
       watchingSince,

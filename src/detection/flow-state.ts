@@ -1,5 +1,6 @@
 import type { MissedRuns, MonitorProblem, RuntimeLimit } from '../alerts/alert.ts';
 import type { RunState, RunTrigger } from '../portable/run-attempt.ts';
+import type { RecentAttempt } from './recent-attempts.ts';
 import { emptyHistory, type RunHistory } from './run-history.ts';
 
 /**
@@ -60,6 +61,8 @@ export interface FlowState {
   failuresInARow: number;
   /** Reminders (`repeatEvery`) of each open incident, by the alert key that opened it. */
   reminders: Record<string, ReminderRecord>;
+  /** The last finished attempts, oldest first (recent-attempts.ts): the status page's strip. */
+  recent: RecentAttempt[];
 }
 
 export interface ReminderRecord {
@@ -158,6 +161,7 @@ export function initialFlowState(): FlowState {
     volume: null,
     failuresInARow: 0,
     reminders: {},
+    recent: [],
   };
 }
 
