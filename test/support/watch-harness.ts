@@ -93,7 +93,9 @@ export async function startHarness(
         prefix,
         log: pino({ level: 'silent' }),
         deliveryBackoff: () => 200,
-        client: { retry: { limit: 2, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: 2_000 } },
+        // The client reads the harness's clock too: Portable's Date header comes from the simulator's, and a client on
+        // the real clock would see a moved clock as Portable's drifting by hours, and measure on that.
+        client: { retry: { limit: 2, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: 2_000 }, ...(options.now === undefined ? {} : { now: options.now }) },
         ...(options.now === undefined ? {} : { now: options.now }),
         ...extra,
       });
