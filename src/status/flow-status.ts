@@ -56,6 +56,16 @@ export interface FlowStatus {
   held: HeldStatus[];
   /** Alerts gathered into a notifier's next digest (a storm), per notifier that has any. */
   inDigest: Array<{ notifier: string; alerts: number }>;
+  /** The last finished attempts, oldest first (at most 30): the status page's strip. */
+  recentAttempts: RecentAttemptStatus[];
+}
+
+export interface RecentAttemptStatus {
+  attemptId: number;
+  outcome: 'succeeded' | 'failed' | 'ended' | 'unrecognised';
+  createdAt: number;
+  /** Null when Portable gave no end. */
+  durationMs: number | null;
 }
 
 export interface HeldStatus {

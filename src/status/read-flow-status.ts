@@ -75,6 +75,7 @@ export async function readFlowStatus(input: {
           unsentAlerts: byFlow.get(key) ?? [],
           held: held.get(key) ?? [],
           inDigest: [...(gathered.get(key) ?? new Map<string, number>())].map(([notifier, alerts]) => ({ notifier, alerts })),
+          recentAttempts: recentAttempts(state),
         };
       }),
     };
@@ -82,6 +83,18 @@ export async function readFlowStatus(input: {
     // The connection is ours, not the queues': close() leaves it open.
     await Promise.all([queue.close(), notifications.close()]);
   }
+}
+
+const OUTCOMES = { s: 'succeeded', f: 'failed', e: 'ended', u: 'unrecognised' } as const;
+
+/** The state's compact strip (recent-attempts.ts), spelled out; a state written before it existed has none. */
+function recentAttempts(state: FlowState | undefined): FlowStatus['recentAttempts'] {
+  return (state?.recent ?? []).map(([attemptId, outcome, createdAtS, durationS]) => ({
+    attemptId,
+    outcome: OUTCOMES[outcome],
+    createdAt: createdAtS * 1000,
+    durationMs: durationS === null ? null : durationS * 1000,
+  }));
 }
 
 function runIncident(state: FlowState | undefined): FlowStatus['runIncident'] {

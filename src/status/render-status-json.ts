@@ -39,6 +39,7 @@ export function renderStatusJson(report: StatusReport): string {
       unsentAlerts: flow.unsentAlerts.map(({ notifier, waiting, retrying, givenUp }) => ({ notifier, waiting, retrying, givenUp })),
       held: flow.held.map((held) => ({ kind: held.kind, key: held.key, notifier: held.notifier, heldBy: held.heldBy, heldAt: jsonTime(held.heldAt), until: jsonTime(held.until) })),
       inDigest: flow.inDigest.map(({ notifier, alerts }) => ({ notifier, alerts })),
+      recentAttempts: flow.recentAttempts.map(({ attemptId, outcome, createdAt, durationMs }) => ({ attemptId, outcome, createdAt: jsonTime(createdAt), durationMs })),
     })),
     otherUnsentAlerts: report.otherUnsentAlerts.map(({ scope, flow, notifier, waiting, retrying, givenUp }) => ({ scope, flow, notifier, waiting, retrying, givenUp })),
   };

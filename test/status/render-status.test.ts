@@ -26,6 +26,7 @@ function flow(overrides: Partial<FlowStatus> & { id: number }): FlowStatus {
     unsentAlerts: [],
     held: [],
     inDigest: [],
+    recentAttempts: [],
     ...overrides,
   };
 }
@@ -325,6 +326,7 @@ describe('renderStatusJson', () => {
           unsentAlerts: [],
           held: [],
           inDigest: [],
+          recentAttempts: [],
         },
         {
           id: 5,
@@ -345,6 +347,7 @@ describe('renderStatusJson', () => {
           unsentAlerts: [],
           held: [],
           inDigest: [],
+          recentAttempts: [],
         },
         {
           id: 1,
@@ -365,6 +368,7 @@ describe('renderStatusJson', () => {
           unsentAlerts: [],
           held: [],
           inDigest: [],
+          recentAttempts: [],
         },
       ],
       otherUnsentAlerts: [],

@@ -116,6 +116,7 @@ interface JsonFlow {
   monitor: { problem: string; alerted: boolean } | null;
   lastAlert: { kind: string; notifier: string; at: { ms: number; iso: string } } | null;
   unsentAlerts: Array<{ notifier: string; waiting: number; retrying: number; givenUp: number }>;
+  recentAttempts: Array<{ attemptId: number; outcome: string; createdAt: { ms: number; iso: string }; durationMs: number | null }>;
 }
 interface JsonStatus {
   generatedAt: { ms: number; iso: string };
@@ -202,6 +203,11 @@ describe('portable-watch status', () => {
     expect(jsonEvents?.nextCheck?.iso).toBe(new Date(next).toISOString());
     expect(Number(await h.redis.hget(lastAlertKeys[0] ?? '', 'at'))).toBe(jsonEvents?.lastAlert?.at.ms);
     expect(jsonOrders).toMatchObject({ id: 302, name: 'Orders', incident: { kind: 'stalled' }, lastAlert: { kind: 'stalled' } });
+    // The strip of the last attempts: the failed one, to the second; a run still running is not in it yet.
+    expect(jsonEvents?.recentAttempts).toEqual([
+      { attemptId: failedAttempt.id, outcome: 'failed', createdAt: expect.objectContaining({ ms: Math.floor(failedAttempt.createdAt / 1000) * 1000 }) as unknown, durationMs: expect.any(Number) as unknown },
+    ]);
+    expect(jsonOrders?.recentAttempts).toEqual([]);
     expect(jsonGone).toMatchObject({ id: 304, name: 'Gone', checkpoint: null, incident: null, monitor: { problem: 'not-found', alerted: true }, lastAlert: { kind: 'monitor-error' } });
     expect(jsonNever).toEqual({
       id: 303,
@@ -222,6 +228,7 @@ describe('portable-watch status', () => {
       unsentAlerts: [],
       held: [],
       inDigest: [],
+      recentAttempts: [],
     });
   }, 40_000);
 
