@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DEFAULT_ACCOUNT, flowKey, type FlowKey } from '../accounts/flow-ref.ts';
 import type { Alert } from '../alerts/alert.ts';
@@ -7,7 +6,7 @@ import { detectMonitorEvents, type CheckResult, type MonitorTracker } from '../d
 import type { Flow } from '../portable/normalise-flow.ts';
 import { PortableApiError } from '../portable/portable-error.ts';
 import type { RedisConnection } from '../redis/connect-redis.ts';
-import { isConnectionError } from '../redis/outage-log.ts';
+import { createSharedRefresh } from '../scheduling/shared-refresh.ts';
 import { describeDiscoveryChanges, discoveryChanges } from './discovery-changes.ts';
 import { matchDiscovery, type DiscoveredFlow, type ListedFlow } from './match-discovery.ts';
 
@@ -71,8 +70,6 @@ export async function readDiscovered(redis: RedisConnection, prefix: string): Pr
   return fields.map((json) => JSON.parse(json) as DiscoveredFlow);
 }
 
-/** How long closing waits for a refresh in flight. */
-const CLOSE_WAIT_MS = 1_000;
 
 export function createDiscoveryRefresher(options: DiscoveryRefresherOptions): DiscoveryRefresher {
   const { prefix, log } = options;
@@ -81,16 +78,24 @@ export function createDiscoveryRefresher(options: DiscoveryRefresherOptions): Di
   const versionKey = discoveredVersionKey(prefix);
   const refreshedKey = `${prefix}:discovered:refreshed`;
   const lockKey = `${prefix}:discovered:lock`;
+  const shared = createSharedRefresh({
+    redis: options.redis,
+    refreshedKey,
+    lockKey,
+    every: () => options.config().discoverEvery,
+    enabled: () => options.config().discover.length > 0,
+    run: () => refresh(),
+    log,
+    messages: { skipped: 'discovery skipped', failed: 'discovery failed; watching the flows found before' },
+    now,
+    ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
+  });
   const trackersKey = `${prefix}:discovered:listing`;
-  const owner = randomUUID();
-  const abort = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
 
   /** One account's flows, or why they could not be listed. */
   const list = async (account: string): Promise<{ flows: ListedFlow[] } | { failure: CheckResult & { ok: false } }> => {
     try {
-      const flows = await options.client(account).listFlows({ signal: abort.signal });
+      const flows = await options.client(account).listFlows({ signal: shared.signal });
       return { flows: flows.map((flow) => ({ account, id: flow.id, displayName: flow.displayName ?? null })) };
     } catch (error) {
       if (!(error instanceof PortableApiError) || error.kind === 'aborted') throw error;
@@ -160,52 +165,11 @@ export function createDiscoveryRefresher(options: DiscoveryRefresherOptions): Di
     };
   };
 
-  /** A refresh by this replica when one is due and no other replica is doing it. */
-  const refreshIfDue = async () => {
-    const config = options.config();
-    if (config.discover.length === 0) return;
-    const redis = options.redis();
-    const last = Number(await redis.get(refreshedKey));
-    if (Number.isFinite(last) && last > 0 && now() - last < config.discoverEvery) return;
-    if ((await redis.set(lockKey, owner, 'PX', Math.max(config.discoverEvery, 60_000), 'NX')) !== 'OK') return;
-    try {
-      await refresh();
-    } finally {
-      await redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, lockKey, owner);
-    }
-  };
-
-  const tick = () => {
-    if (running !== undefined || abort.signal.aborted) return;
-    running = refreshIfDue()
-      .catch((error: unknown) => {
-        if (abort.signal.aborted) return;
-        if (isConnectionError(error)) log.debug({ err: error }, 'discovery skipped');
-        else log.warn({ err: error instanceof Error ? error.message : String(error) }, 'discovery failed; watching the flows found before');
-      })
-      .finally(() => {
-        running = undefined;
-      });
-  };
-
   return {
-    start() {
-      tick();
-      const every = options.tickMs ?? Math.min(30_000, Math.max(1_000, Math.floor(options.config().discoverEvery / 10)));
-      timer = setInterval(tick, every);
-      timer.unref();
-    },
+    start: () => shared.start(),
     refresh,
-    async refreshSoon() {
-      await options.redis().del(refreshedKey);
-    },
-    async close() {
-      clearInterval(timer);
-      abort.abort();
-      let deadline: NodeJS.Timeout | undefined;
-      await Promise.race([running, new Promise((resolve) => (deadline = setTimeout(resolve, CLOSE_WAIT_MS)))]);
-      clearTimeout(deadline);
-    },
+    refreshSoon: () => shared.dueSoon(),
+    close: () => shared.close(),
   };
 }
 

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { flowKey, type FlowKey, type FlowRef } from '../accounts/flow-ref.ts';
 import type { Logger } from 'pino';
 import type { PortableSchedule } from '../detection/schedule.ts';
 import type { Flow } from '../portable/normalise-flow.ts';
 import { PortableApiError } from '../portable/portable-error.ts';
 import type { RedisConnection } from '../redis/connect-redis.ts';
-import { isConnectionError } from '../redis/outage-log.ts';
+import { createSharedRefresh } from './shared-refresh.ts';
 import { portableSchedulesKey } from '../state/flow-state-store.ts';
 
 /**
@@ -56,8 +55,6 @@ export interface ScheduleRefresher {
 
 /** Flows read one by one at once, when the list leaves them out. */
 const ONE_BY_ONE_CONCURRENCY = 4;
-/** How long closing waits for a refresh in flight. */
-const CLOSE_WAIT_MS = 1_000;
 /** Fields written per HSET. */
 const WRITE_BATCH = 1_000;
 /** Errors of `GET /v2/flows` that say the endpoint itself is not there for this token: read flows one by one. */
@@ -69,10 +66,17 @@ export function createScheduleRefresher(options: ScheduleRefresherOptions): Sche
   const key = portableSchedulesKey(prefix);
   const refreshedKey = `${prefix}:schedules:refreshed`;
   const lockKey = `${prefix}:schedules:lock`;
-  const owner = randomUUID();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  const abort = new AbortController();
+  const shared = createSharedRefresh({
+    redis: options.redis,
+    refreshedKey,
+    lockKey,
+    every: options.every,
+    run: () => refresh(),
+    log,
+    messages: { skipped: 'schedule refresh skipped', failed: 'schedule refresh failed' },
+    now,
+    ...(options.tickMs === undefined ? {} : { tickMs: options.tickMs }),
+  });
 
   const write = async (entries: ReadonlyMap<FlowKey, PortableSchedule>, watched: ReadonlySet<FlowKey> | undefined) => {
     const redis = options.redis();
@@ -96,7 +100,7 @@ export function createScheduleRefresher(options: ScheduleRefresherOptions): Sche
       for (let flow = queue.shift(); flow !== undefined; flow = queue.shift()) {
         requests += 1;
         try {
-          found.set(flowKey(flow), scheduleOf(await options.client(flow.account).getFlow(flow.id, { signal: abort.signal })));
+          found.set(flowKey(flow), scheduleOf(await options.client(flow.account).getFlow(flow.id, { signal: shared.signal })));
         } catch (error) {
           // The flow's own checks report a flow Portable does not know or refuses; here it only keeps what is known.
           if (!(error instanceof PortableApiError)) throw error;
@@ -113,9 +117,9 @@ export function createScheduleRefresher(options: ScheduleRefresherOptions): Sche
     let listed: Flow[] | undefined;
     const requests = 1;
     try {
-      listed = await options.client(account).listFlows({ signal: abort.signal });
+      listed = await options.client(account).listFlows({ signal: shared.signal });
     } catch (error) {
-      if (abort.signal.aborted) return { ok: false, requests };
+      if (shared.signal.aborted) return { ok: false, requests };
       if (!(error instanceof PortableApiError) || !LIST_REFUSED.has(error.kind)) {
         log.warn({ account, err: error instanceof Error ? error.message : String(error) }, 'could not read flow schedules from Portable; keeping the last known');
         return { ok: false, requests };
@@ -146,7 +150,7 @@ export function createScheduleRefresher(options: ScheduleRefresherOptions): Sche
       const result = await refreshAccount(account, accountFlows, entries);
       requests += result.requests;
       failed ||= !result.ok;
-      if (abort.signal.aborted) return { outcome: 'skipped', flows: 0, requests, durationMs: now() - startedAt };
+      if (shared.signal.aborted) return { outcome: 'skipped', flows: 0, requests, durationMs: now() - startedAt };
     }
     // An account whose listing failed keeps what is known of its flows: only the others' are written and pruned.
     if (failed) {
@@ -159,40 +163,8 @@ export function createScheduleRefresher(options: ScheduleRefresherOptions): Sche
     return report;
   };
 
-  /** A refresh by this replica when one is due and no other replica is doing it. */
-  const refreshIfDue = async () => {
-    const redis = options.redis();
-    const last = Number(await redis.get(refreshedKey));
-    if (Number.isFinite(last) && last > 0 && now() - last < options.every()) return;
-    if ((await redis.set(lockKey, owner, 'PX', Math.max(options.every(), 60_000), 'NX')) !== 'OK') return;
-    try {
-      await refresh();
-    } finally {
-      await redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, lockKey, owner);
-    }
-  };
-
-  const tick = () => {
-    if (running !== undefined || abort.signal.aborted) return;
-    running = refreshIfDue()
-      .catch((error: unknown) => {
-        if (abort.signal.aborted) return;
-        // Redis away: the connection tells the outage once.
-        if (isConnectionError(error)) log.debug({ err: error }, 'schedule refresh skipped');
-        else log.warn({ err: error instanceof Error ? error.message : String(error) }, 'schedule refresh failed');
-      })
-      .finally(() => {
-        running = undefined;
-      });
-  };
-
   return {
-    start() {
-      tick();
-      const every = options.tickMs ?? Math.min(30_000, Math.max(1_000, Math.floor(options.every() / 10)));
-      timer = setInterval(tick, every);
-      timer.unref();
-    },
+    start: () => shared.start(),
     refresh,
     async refreshMissing(flows = options.flows()) {
       if (flows.length === 0) return 0;
@@ -203,14 +175,7 @@ export function createScheduleRefresher(options: ScheduleRefresherOptions): Sche
       if (found.size > 0) await write(found, undefined);
       return found.size;
     },
-    async close() {
-      clearInterval(timer);
-      abort.abort();
-      // A refresh waiting on a Redis that is away must not hold a shutdown: it is given a moment, then left.
-      let deadline: NodeJS.Timeout | undefined;
-      await Promise.race([running, new Promise((resolve) => (deadline = setTimeout(resolve, CLOSE_WAIT_MS)))]);
-      clearTimeout(deadline);
-    },
+    close: () => shared.close(),
   };
 }
 
