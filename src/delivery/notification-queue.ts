@@ -1,6 +1,8 @@
 import type { Queue } from 'bullmq';
 import type { Alert } from '../alerts/alert.ts';
 import type { AlertSink } from '../checks/check-flow.ts';
+import type { RedisConnection } from '../redis/connect-redis.ts';
+import { logAlerts } from './alert-log.ts';
 
 /** One job per (alert, notifier): a slow or failing notifier never holds up another, nor the checks. */
 export interface NotificationJobData {
@@ -48,17 +50,23 @@ export function deliveredMarkerOfJob(prefix: string, jobId: string): string {
 
 const DAY_S = 24 * 3600;
 
-/** `queue` is read at each call: the watchdog may have replaced it. */
-export function createAlertSink(queue: () => Queue<NotificationJobData>): AlertSink {
+/**
+ * `queue` is read at each call: the watchdog may have replaced it. With `alertLog`, the alerts queued are also
+ * added to their flows' logs (the status page's "alerts sent"), after the jobs: the log is for people to read, so
+ * failing to write it fails nothing.
+ */
+export function createAlertSink(queue: () => Queue<NotificationJobData>, alertLog?: { redis: () => RedisConnection; prefix: string }): AlertSink {
   return {
     async enqueue(items) {
       const jobs = items.flatMap(({ alert, notifiers, jobSuffix }) => notifiers.map((notifier) => notificationJob(alert, notifier, jobSuffix)));
-      if (jobs.length === 0) return;
-      try {
-        await queue().addBulk(jobs);
-      } catch {
-        await addEachJob(queue(), jobs);
+      if (jobs.length > 0) {
+        try {
+          await queue().addBulk(jobs);
+        } catch {
+          await addEachJob(queue(), jobs);
+        }
       }
+      if (alertLog !== undefined) await logAlerts(alertLog.redis(), alertLog.prefix, items).catch(() => undefined);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { DEFAULT_ACCOUNT, type FlowKey } from '../accounts/flow-ref.ts';
+import { alertLogKey } from '../delivery/alert-log.ts';
 import { lastAlertKey } from '../delivery/deliver-notification.ts';
 import type { RedisConnection } from '../redis/connect-redis.ts';
 import { runScript } from '../redis/run-script.ts';
@@ -186,7 +187,7 @@ export function createFlowStateStore(connection: RedisConnection | (() => RedisC
     },
     async remove(flow) {
       remembered.delete(stateKey(flow));
-      await redis().multi().del(stateKey(flow), lockKey(flow), lastAlertKey(prefix, flow)).hdel(schedulesKey, flow).exec();
+      await redis().multi().del(stateKey(flow), lockKey(flow), lastAlertKey(prefix, flow), alertLogKey(prefix, flow)).hdel(schedulesKey, flow).exec();
     },
     forgetAllBut(flows) {
       const keep = new Set([...flows].map(stateKey));
