@@ -11,6 +11,8 @@ export interface StatusReport {
   now: number;
   /** The account-wide incident (Portable rejected the token), if one is open. */
   account: MonitorStatus | null;
+  /** With named accounts, each other account's open incident (the default one's is `account`). */
+  otherAccounts?: Array<{ account: string; monitor: MonitorStatus }>;
   /** One per configured flow, in config order. */
   flows: FlowStatus[];
   /** Unsent alerts about no listed flow: account- and installation-wide ones, and flows this config no longer lists. */
@@ -24,12 +26,14 @@ export interface FlowStatus {
   /** The config `name`, else the displayName Portable gave when an alert needed one; null when neither is known. */
   name: string | null;
   lastCheck: { at: number; outcome: CheckOutcome } | null;
+  /** The last check that reached Portable and committed (what /metrics ages); absent or null before one. */
+  lastSuccessAt?: number | null;
   /** Every attempt created before this has been seen; null before the first successful check. */
   checkpoint: number | null;
   /** When the flow's Job Scheduler runs next; null when it has none (no worker started with this config). */
   nextCheck: number | null;
   /** The open failed/stalled incident, ended by the next successful run. */
-  runIncident: { kind: 'failed' | 'stalled'; since: number; attemptId: number } | null;
+  runIncident: { kind: 'failed' | 'stalled'; since: number; attemptId: number; /** The first error of the attempt that opened it. */ error?: string } | null;
   /**
    * The latest failed run the worker has seen, alerted or not: a failure that had already recovered when watching
    * began is not alerted, and this is where it still shows.

@@ -40,20 +40,23 @@ export async function readFlowStatus(input: {
   const queue = new Queue<CheckJobData>(CHECK_QUEUE, { connection: redis, prefix, skipMetasUpdate: true });
   const notifications = new Queue<NotificationJobData>(NOTIFICATION_QUEUE, { connection: redis, prefix, skipMetasUpdate: true });
   try {
-    const [states, account, lastAlerts, nextChecks, unsent, held, gathered] = await Promise.all([
+    const named = [...new Set(flows.flatMap((flow) => (flow.account === undefined || flow.account === DEFAULT_ACCOUNT ? [] : [flow.account])))].sort();
+    const [states, account, others, lastAlerts, nextChecks, unsent, held, gathered] = await Promise.all([
       store.loadMany(ids),
       store.loadAccount(DEFAULT_ACCOUNT),
+      Promise.all(named.map(async (name) => ({ account: name, monitor: monitorStatus((await store.loadAccount(name)).monitor) }))),
       readLastAlerts(redis, prefix, ids),
       readNextChecks(queue, ids),
       readUnsentAlerts(notifications),
       readHeldByFlow(redis, prefix),
       readDigestMembersByFlow(redis, prefix),
     ]);
-    const { byFlow, others } = groupUnsentAlerts(unsent, ids);
+    const { byFlow, others: unsentElsewhere } = groupUnsentAlerts(unsent, ids);
     return {
       now,
       account: monitorStatus(account.monitor),
-      otherUnsentAlerts: others,
+      ...(named.length === 0 ? {} : { otherAccounts: others.flatMap(({ account: name, monitor }) => (monitor === null ? [] : [{ account: name, monitor }])) }),
+      otherUnsentAlerts: unsentElsewhere,
       flows: flows.map((flow, index): FlowStatus => {
         const key = ids[index] ?? flowKeyOf(flow);
         const state = states.get(key);
@@ -62,6 +65,7 @@ export async function readFlowStatus(input: {
           ...(flow.account === undefined ? {} : { account: flow.account }),
           name: flow.name ?? state?.displayName ?? null,
           lastCheck: state?.lastCheck ?? null,
+          lastSuccessAt: state?.lastSuccessAt ?? null,
           checkpoint: state?.checkpoint ?? null,
           nextCheck: nextChecks[index] ?? null,
           runIncident: runIncident(state),
@@ -99,8 +103,8 @@ function recentAttempts(state: FlowState | undefined): FlowStatus['recentAttempt
 
 function runIncident(state: FlowState | undefined): FlowStatus['runIncident'] {
   if (state?.incident == null) return null;
-  const { kind, since, attemptId } = state.incident;
-  return { kind, since, attemptId };
+  const { kind, since, attemptId, firstError } = state.incident;
+  return { kind, since, attemptId, ...(firstError === undefined ? {} : { error: firstError }) };
 }
 
 // Each picks the fields `status` promises, so what detection adds to its state later is not shown by accident.

@@ -55,6 +55,7 @@ export function renderStatusTable(report: StatusReport, width = TABLE_WIDTH): st
       lines.push(truncate(`${indent}in the next digest — ${counts}`, width));
     }
   });
+  for (const { account, monitor } of [...(report.otherAccounts ?? [])].reverse()) lines.unshift(...accountLines(monitor, report.now, width, account), '');
   if (report.account !== null) lines.unshift(...accountLines(report.account, report.now, width), '');
   if (report.otherUnsentAlerts.length > 0) lines.push('', 'Unsent alerts about no flow above:', ...otherUnsentLines(report.otherUnsentAlerts, width));
   if (report.flows.some((flow) => flow.monitor?.alerted === false)) {
@@ -133,9 +134,9 @@ function incidentText(flow: FlowStatus, now: number): string {
 }
 
 /** The account's problem stops every flow, so it comes first, with its whole message: it says what to fix. */
-function accountLines(account: MonitorStatus, now: number, width: number): string[] {
+function accountLines(account: MonitorStatus, now: number, width: number, name?: string): string[] {
   const pending = account.alerted ? '' : ' (not alerted yet)';
-  const head = `ACCOUNT: monitor: ${account.problem} ${formatRelative(account.since, now)}${pending} — no flow can be checked until it is fixed:`;
+  const head = `ACCOUNT${name === undefined ? '' : ` ${printable(name)}`}: monitor: ${account.problem} ${formatRelative(account.since, now)}${pending} — ${name === undefined ? 'no flow' : 'none of its flows'} can be checked until it is fixed:`;
   return [truncate(head, width), ...wrap(printable(account.message), width - 2).map((line) => `  ${line}`)];
 }
 

@@ -1,4 +1,4 @@
-import type { FlowKey } from '../accounts/flow-ref.ts';
+import { flowKeyOf, type FlowKey } from '../accounts/flow-ref.ts';
 import type { Queue } from 'bullmq';
 import type { AlertSink, CheckReport } from '../checks/check-flow.ts';
 import { DeliveryError, type DeliveryOutcome } from '../delivery/deliver-notification.ts';
@@ -6,7 +6,7 @@ import type { NotificationJobData } from '../delivery/notification-queue.ts';
 import type { CheckOutcomeLabel, DeliveryOutcomeLabel, WorkerMetrics } from '../metrics/worker-metrics.ts';
 import { withRequestListener, type PortableClientOptions } from '../portable/portable-client.ts';
 import { PortableApiError } from '../portable/portable-error.ts';
-import type { FlowStateStore } from '../state/flow-state-store.ts';
+import type { StatusReport } from '../status/flow-status.ts';
 
 /**
  * Wraps the service's operations so they count themselves, and gives /metrics its scrape-time probes.
@@ -33,7 +33,8 @@ export function instrumentService(
     /** The queues in use now (the watchdog may replace them). */
     checkQueue: () => Queue;
     notificationQueue: () => Queue;
-    store: FlowStateStore;
+    /** The watched flows' status, as the status page reads it (shared, so a scrape adds no read of its own). */
+    statusReport: () => Promise<StatusReport>;
     flowIds: () => FlowKey[];
     now: () => number;
   },
@@ -60,9 +61,9 @@ export function instrumentService(
       return stamps.length === 0 ? null : Math.min(...stamps);
     },
     async lastSuccessfulChecks() {
-      const states = await parts.store.loadMany(parts.flowIds());
+      const report = await parts.statusReport();
       const result = new Map<FlowKey, number>();
-      for (const [flowId, state] of states) if (state.lastSuccessAt !== null) result.set(flowId, state.lastSuccessAt);
+      for (const flow of report.flows) if (typeof flow.lastSuccessAt === 'number') result.set(flowKeyOf(flow), flow.lastSuccessAt);
       return result;
     },
   });

@@ -24,6 +24,9 @@ import { createScheduleRefresher } from '../scheduling/refresh-portable-schedule
 import { createDiscoveryRefresher } from '../discovery/discovery-refresher.ts';
 import { watchDiscovered } from '../discovery/watch-discovered.ts';
 import { createFlowStateStore } from '../state/flow-state-store.ts';
+import type { StatusReport } from '../status/flow-status.ts';
+import { readFlowStatus } from '../status/read-flow-status.ts';
+import { createStatusSnapshot, statusTargetsOf } from '../status/status-snapshot.ts';
 import { createCheckWatchdog, type CheckWatchdogOptions } from './check-watchdog.ts';
 import { instrumentService } from './instrument-service.ts';
 import type { JobContext } from './job-handler.ts';
@@ -92,6 +95,10 @@ export interface WatchService {
   loadDiscovered(): Promise<void>;
   /** Every flow watched now: listed under flows: and discovered. */
   watched(): FlowConfig[];
+  /** The config applied now (after the last reload that was). */
+  config(): WatchConfig;
+  /** What `portable-watch status` would print about the watched flows, read at most every 2 s (shared by every caller). */
+  statusReport(): Promise<StatusReport>;
   /** One check now, outside the schedule (the `check` command). */
   checkNow(flow: FlowKey, options?: { dryRun?: boolean; signal?: AbortSignal }): Promise<CheckReport>;
   /** False while Redis has lost the installation's state and it is being restored (readiness: schedules missing). */
@@ -105,6 +112,9 @@ export interface WatchService {
   readonly checkQueue: Queue<CheckJobData>;
   readonly notificationQueue: Queue<NotificationJobData>;
 }
+
+/** How old a status report may be when it is handed out again (the status page refreshes every 5 s). */
+const STATUS_MAX_AGE_MS = 2_000;
 
 export function createWatchService(options: WatchServiceOptions): WatchService {
   const { prefix, log } = options;
@@ -135,14 +145,20 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
   let flows = indexFlows(config);
   // Who hears about account-wide problems; computed per config, not per check (it spans every flow).
   let accountNotifiers = accountNotifiersOf(config);
+  // What `status` would print, shared by the status page and /metrics' ages: one read of Redis every 2 s at most.
+  const snapshot = createStatusSnapshot({
+    maxAgeMs: STATUS_MAX_AGE_MS,
+    now,
+    read: () => readFlowStatus({ redis: redis(), prefix, flows: statusTargetsOf(Object.keys(config.accounts), [...flows.values()]), now: now() }),
+  });
   const instruments = instrumentService(options.metrics, {
     checkQueue: () => plumbing.checkQueue,
     notificationQueue: () => plumbing.notificationQueue,
-    store,
+    statusReport: () => snapshot.read(),
     flowIds: () => [...flows.keys()],
     now,
   });
-  const sink = instruments.sink(createAlertSink(() => plumbing.notificationQueue));
+  const sink = instruments.sink(createAlertSink(() => plumbing.notificationQueue, { redis, prefix }));
   const clock = createPortableClock({ log, onSkew: (seconds) => options.metrics?.clockSkewObserved(seconds) });
   // Every answer's Date header teaches the clock how far Portable's time is from ours.
   const clientOptions = { ...options, client: withRequestListener(instruments.clientOptions(options.client), (info) => clock.observe(info)) };
@@ -370,6 +386,8 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
       targets = new Map();
     },
     watched: () => [...flows.values()],
+    config: () => config,
+    statusReport: () => snapshot.read(),
     async checkNow(key, checkOptions = {}) {
       if (checkOptions.dryRun !== true) {
         await guard.ensure();

@@ -375,3 +375,19 @@ describe('renderStatusJson', () => {
     });
   });
 });
+
+describe('status with several accounts', () => {
+  it("puts each account's incident above the table, named, the default one's first", () => {
+    const text = renderStatusTable({
+      now: NOW,
+      account: null,
+      otherAccounts: [{ account: 'staging', monitor: { ...rejectedToken, message: 'Portable rejected the API token of staging' } }],
+      flows: [{ ...healthy, account: 'staging' }],
+      otherUnsentAlerts: [],
+    });
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('ACCOUNT staging: monitor: unauthorized 4m ago — none of its flows can be checked until it is fixed:');
+    expect(lines[1]).toBe('  Portable rejected the API token of staging');
+    expect(lines[2]).toBe('');
+  });
+});

@@ -1,0 +1,41 @@
+import { DEFAULT_ACCOUNT } from '../accounts/flow-ref.ts';
+import type { FlowConfig } from '../config/config-schema.ts';
+import type { StatusReport } from './flow-status.ts';
+import type { StatusTarget } from './read-flow-status.ts';
+
+/**
+ * The worker's StatusReport, read at most once per `maxAgeMs` however many readers ask: the status page, its
+ * refreshing viewers and /metrics' last-success ages all share one read. One read in flight at a time; a read
+ * that fails fails its waiters and is not remembered, so the next request tries again.
+ */
+export interface StatusSnapshot {
+  read(): Promise<StatusReport>;
+}
+
+export function createStatusSnapshot(options: { read: () => Promise<StatusReport>; maxAgeMs: number; now: () => number }): StatusSnapshot {
+  let last: { report: StatusReport; at: number } | undefined;
+  let reading: Promise<StatusReport> | undefined;
+  return {
+    read() {
+      const age = last === undefined ? Infinity : options.now() - last.at;
+      // A wall clock stepped back (age < 0) must not keep an old report forever.
+      if (last !== undefined && age >= 0 && age < options.maxAgeMs) return Promise.resolve(last.report);
+      reading ??= options
+        .read()
+        .then((report) => {
+          last = { report, at: options.now() };
+          return report;
+        })
+        .finally(() => {
+          reading = undefined;
+        });
+      return reading;
+    },
+  };
+}
+
+/** The rows of a status report for the flows watched: each with its account when the installation names accounts. */
+export function statusTargetsOf(accounts: readonly string[], flows: readonly FlowConfig[]): StatusTarget[] {
+  const named = accounts.some((name) => name !== DEFAULT_ACCOUNT);
+  return flows.map((flow) => ({ id: flow.id, name: flow.name, ...(named ? { account: flow.account } : {}) }));
+}
