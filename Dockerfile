@@ -35,6 +35,8 @@ COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 COPY --from=build /app/dist ./dist
+# The status page's own scripts, styles and icon are served from beside its compiled code (tsc copies no such file).
+COPY --from=build /app/src/web/assets ./dist/src/web/assets
 # `npx portable-watch` (package.json "bin"): the launcher runs dist/src/cli.js where src/ is absent.
 COPY bin ./bin
 # The real config is mounted at CONFIG_PATH; the example documents every key (a template reading the secrets from the environment).

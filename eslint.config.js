@@ -23,4 +23,31 @@ export default tseslint.config(
     },
   },
   { files: ['*.js', 'bin/*.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    // The status page's browser scripts: plain scripts (no modules, no build), run by the browser, not by Node.
+    files: ['src/web/assets/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'script',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        history: 'readonly',
+        fetch: 'readonly',
+        DOMParser: 'readonly',
+        AbortController: 'readonly',
+        URLSearchParams: 'readonly',
+        HTMLElement: 'readonly',
+        HTMLInputElement: 'readonly',
+        HTMLSelectElement: 'readonly',
+        CSS: 'readonly',
+        getComputedStyle: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        uPlot: 'readonly',
+      },
+    },
+  },
 );

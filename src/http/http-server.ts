@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 
 /**
- * The worker's operations endpoint: /healthz (the process runs), /readyz (it can do its job) and /metrics.
- * Plain node:http: three routes do not need a framework, and nothing here may keep the process from stopping.
+ * The worker's HTTP endpoint: /healthz (the process runs), /readyz (it can do its job), /metrics, and the status
+ * page when one is given (src/web/). Plain node:http: a handful of routes do not need a framework, and nothing
+ * here may keep the process from stopping. The probes and /metrics are answered first, never behind the page's auth.
  */
 
 export type Readiness = { ready: true } | { ready: false; reason: string };
@@ -14,6 +15,8 @@ export interface OperationsEndpoints {
   health?(): { healthy: true } | { healthy: false; reason: string };
   readiness(): Promise<Readiness>;
   metrics(): Promise<{ contentType: string; body: string }>;
+  /** The status page: handles the request and says so, or leaves it (false) for a 404. */
+  page?: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
 }
 
 export interface OperationsServer {
@@ -50,6 +53,8 @@ export async function startOperationsServer(
 
 async function route(endpoints: OperationsEndpoints, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const path = (request.url ?? '/').split('?')[0];
+  const probe = path === '/healthz' || path === '/readyz' || path === '/metrics';
+  if (!probe && endpoints.page !== undefined && (await endpoints.page(request, response))) return;
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.setHeader('allow', 'GET, HEAD');
     send(response, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
@@ -74,7 +79,7 @@ async function route(endpoints: OperationsEndpoints, request: IncomingMessage, r
       return;
     }
     default:
-      send(response, 404, 'text/plain; charset=utf-8', 'not found: try /healthz, /readyz or /metrics\n');
+      send(response, 404, 'text/plain; charset=utf-8', `not found: try ${endpoints.page === undefined ? '' : '/ (the status page), '}/healthz, /readyz or /metrics\n`);
   }
 }
 

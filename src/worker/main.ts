@@ -9,6 +9,10 @@ import { createLogger, logFormatFrom } from '../logging/create-logger.ts';
 import { createWorkerMetrics, type WorkerMetrics } from '../metrics/worker-metrics.ts';
 import { connectRedis, redisTargetFrom, scrubSecrets, type RedisConnection } from '../redis/connect-redis.ts';
 import { createOutageLog } from '../redis/outage-log.ts';
+import { createBasicAuth, parseBasicAuthSetting, type BasicAuth } from '../web/basic-auth.ts';
+import type { WorkerHealth } from '../web/status-page-model.ts';
+import { createStatusPage } from '../web/status-page-routes.ts';
+import { createStatusPageSources } from '../web/status-page-sources.ts';
 import { createWatchService, DEFAULT_CHECK_CONCURRENCY, type WatchService } from './watch-service.ts';
 
 /**
@@ -27,6 +31,8 @@ const SHUTDOWN_GRACE_MS = 6_000;
 export interface Runtime {
   service: WatchService;
   redis: RedisConnection;
+  /** QUEUE_PREFIX: BullMQ's and ours. */
+  prefix: string;
   log: Logger;
   metrics: WorkerMetrics;
   close(graceMs?: number): Promise<void>;
@@ -50,6 +56,7 @@ export async function openRuntime(context: CommandContext, config: WatchConfig):
   return {
     service,
     redis,
+    prefix,
     log,
     metrics,
     async close(graceMs) {
@@ -73,9 +80,29 @@ export async function runWorker(context: CommandContext, config: WatchConfig, co
   const started: { reloader?: ConfigReloader } = {};
   const onHangup = () => void started.reloader?.reload('signal');
   process.on('SIGHUP', onHangup);
+  // Read before any connection opens: a bad UI_BASIC_AUTH is refused without leaving a socket behind.
+  const ui = statusPageSettings(context.env);
   const runtime = await openRuntime(context, config);
   const { log, service, metrics } = runtime;
   const phase = { reconciled: false, stopping: false };
+  let lastReload: WorkerHealth['reload'] = { result: 'none', at: null, problems: [] };
+  const page = ui.enabled
+    ? createStatusPage({
+        sources: createStatusPageSources({
+          redis: () => service.redis,
+          prefix: runtime.prefix,
+          now: Date.now,
+          statusReport: () => service.statusReport(),
+          watched: () => service.watched(),
+          config: () => service.config(),
+          checksHealth: () => service.health(),
+          lastReload: () => lastReload,
+        }),
+        writeToken: ui.writeToken,
+        basicAuth: ui.basicAuth,
+        log,
+      })
+    : undefined;
   let server: OperationsServer;
   try {
     server = await startOperationsServer(
@@ -83,6 +110,7 @@ export async function runWorker(context: CommandContext, config: WatchConfig, co
         health: () => service.health(),
         readiness: () => readiness(runtime, phase),
         metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
+        ...(page === undefined ? {} : { page }),
       },
       { ...address, log },
     );
@@ -91,6 +119,10 @@ export async function runWorker(context: CommandContext, config: WatchConfig, co
     throw error;
   }
   log.info({ host: address.host, port: server.port }, 'serving /healthz, /readyz and /metrics');
+  if (ui.enabled) {
+    const access = [ui.basicAuth === undefined ? 'open' : 'basic auth', ui.writeToken === undefined ? 'read-only' : 'silences can be changed with UI_WRITE_TOKEN'].join(', ');
+    log.info({ url: pageUrl(address.host, server.port), access }, 'serving the status page');
+  }
 
   let report: Awaited<ReturnType<WatchService['start']>>;
   try {
@@ -111,6 +143,7 @@ export async function runWorker(context: CommandContext, config: WatchConfig, co
     onResult: (outcome) => {
       // A file put back as it runs ends a refusal like a reload that applies: the gauge must not stay 0 until SIGHUP.
       if (outcome.result !== 'unchanged') metrics.configReloaded(outcome.result === 'refused' ? 'failure' : 'success', Date.now());
+      if (outcome.result !== 'unchanged') lastReload = { result: outcome.result, at: Date.now(), problems: outcome.result === 'refused' ? outcome.problems : [] };
     },
   });
   started.reloader = reloader;
@@ -170,6 +203,30 @@ async function readiness(runtime: Runtime, phase: { reconciled: boolean; stoppin
   // Redis answering is not enough: after a restart without persistence it answers with none of our state.
   if (!(await runtime.service.stateIntact().catch(() => false))) return { ready: false, reason: 'schedules missing' };
   return { ready: true };
+}
+
+/**
+ * UI_ENABLED (default true; false leaves the probes and /metrics), UI_BASIC_AUTH (user:bcrypt-or-argon2-hash) and
+ * UI_WRITE_TOKEN (lets the page add and remove silences).
+ */
+function statusPageSettings(env: CommandContext['env']): { enabled: boolean; basicAuth?: BasicAuth; writeToken?: string } {
+  const enabled = (env.UI_ENABLED ?? '').trim().toLowerCase();
+  if (!['', 'true', 'false', '1', '0', 'yes', 'no'].includes(enabled)) throw new Error(`UI_ENABLED must be true or false, got "${env.UI_ENABLED ?? ''}"`);
+  if (['false', '0', 'no'].includes(enabled)) return { enabled: false };
+  const auth = env.UI_BASIC_AUTH?.trim() ?? '';
+  const token = env.UI_WRITE_TOKEN ?? '';
+  if (token !== '' && token.length < 12) throw new Error('UI_WRITE_TOKEN must be at least 12 characters (e.g. `openssl rand -hex 16`)');
+  return {
+    enabled: true,
+    ...(auth === '' ? {} : { basicAuth: createBasicAuth(parseBasicAuthSetting(auth)) }),
+    ...(token === '' ? {} : { writeToken: token }),
+  };
+}
+
+/** Where a person on this machine opens the page: a wildcard address is reached through localhost. */
+export function pageUrl(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' || host === '' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}/`;
 }
 
 function httpAddress(context: CommandContext): { host: string; port: number } {

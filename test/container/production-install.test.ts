@@ -108,7 +108,7 @@ describe('the Docker image, built by replaying the Dockerfile', () => {
 
   it('holds the compiled CLI and the production dependencies, and no development dependency', async () => {
     const app = hostPath(image, '.');
-    for (const file of ['dist/src/cli.js', 'dist/jobs/check-flow.js', 'dist/jobs/deliver-notification.js', 'package.json']) expect(existsSync(join(app, file)), file).toBe(true);
+    for (const file of ['dist/src/cli.js', 'dist/jobs/check-flow.js', 'dist/jobs/deliver-notification.js', 'dist/src/web/assets/status-page.js', 'dist/src/web/assets/status-page.css', 'package.json']) expect(existsSync(join(app, file)), file).toBe(true);
     expect(existsSync(join(app, 'src')), 'TypeScript sources').toBe(false);
     const manifest = JSON.parse(await readFile(join(app, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     for (const name of Object.keys(manifest.dependencies)) expect(existsSync(join(app, 'node_modules', name)), name).toBe(true);
@@ -157,6 +157,19 @@ describe('the Docker image, built by replaying the Dockerfile', () => {
     expect(healthy.code, healthy.stderr).toBe(0);
     const nobodyThere = await runInImage(image, healthcheck, { HTTP_PORT: String(await freePort()) });
     expect(nobodyThere.code).not.toBe(0);
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+  }, 40_000);
+
+  it('serves the status page with its own scripts and styles and uPlot, from the image alone', async () => {
+    const { worker, httpPort } = await startWorker();
+    const page = await eventually(async () => (await fetch(`http://127.0.0.1:${httpPort}/`).catch(() => undefined))?.text(), 'GET /', 10_000);
+    expect(page).toContain('<table id="flows"');
+    for (const asset of ['status-page.js', 'status-page.css', 'flow-page.js', 'favicon.svg', 'uplot.min.js', 'uplot.min.css']) {
+      const response = await fetch(`http://127.0.0.1:${httpPort}/assets/${asset}`);
+      expect(response.status, asset).toBe(200);
+      expect((await response.arrayBuffer()).byteLength, asset).toBeGreaterThan(100);
+    }
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
   }, 40_000);
