@@ -13,6 +13,7 @@ import { createDemoTerminal, introLines, missingLines, summaryLines, type DemoTe
 import { deleteKeysUnder } from '../redis/delete-keys-under.ts';
 import { createCleanup, type Cleanup } from './demo-cleanup.ts';
 import { findDemoRedis, type DemoRedis } from './find-demo-redis.ts';
+import { startDemoPage } from './demo-page.ts';
 
 export interface DemoOptions {
   context: CommandContext;
@@ -22,6 +23,8 @@ export interface DemoOptions {
   signal: AbortSignal;
   /** How long the story may take to produce its alerts before the demo gives up. Default 60 s. */
   timeoutMs?: number;
+  /** `--keep`: after the story, keep the worker and the status page running until a signal. */
+  keep?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -102,6 +105,9 @@ async function tellStory(story: StoryContext): Promise<number> {
   terminal.startClock();
   terminal.line(`  0.0s  The worker starts checking ${parsed.config.flows.length} flows.`);
   await service.start();
+  const page = await startDemoPage({ service, prefix, log, env: context.env });
+  cleanup.add('stop the status page', () => page.close());
+  terminal.line(`        The status page: ${page.url} (live while the demo runs${story.keep === true ? ', and after it until Ctrl-C' : '; --keep keeps it up'}).`);
   cleanup.add('stop the story', playStory(simulator, terminal));
 
   const timeoutMs = story.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -116,6 +122,10 @@ async function tellStory(story: StoryContext): Promise<number> {
   if (signal.aborted) return interrupted(story);
   terminal.line(summaryLines(wait.seen, terminal.elapsed).join('\n'));
   terminal.line();
+  if (story.keep === true && !signal.aborted) {
+    terminal.line(`The worker keeps watching and the status page stays up at ${page.url}: press Ctrl-C to stop and clean up.`);
+    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  }
   return slackFailed ? 1 : 0;
 }
 

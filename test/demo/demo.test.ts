@@ -162,6 +162,27 @@ describe.concurrent('portable-watch demo', () => {
     expect(cli.stdout() + cli.stderr()).not.toContain('demo-hook');
   }, DEMO_TIMEOUT_MS);
 
+  it('serves the status page while the story runs, and with --keep after it until Ctrl-C', async ({ expect }) => {
+    const cli = startCli(['demo', '--keep'], { REDIS_URL: testRedisUrl(), HTTP_PORT: '0' });
+    processes.push(cli);
+    const url = await eventually(() => /The status page: (http:\/\/\S+\/) /.exec(cli.stdout())?.[1], 'the page address', 25_000);
+    const during = await eventually(async () => {
+      const body = await (await fetch(url)).text();
+      return body.includes('Shopify orders to Snowflake') ? body : undefined;
+    }, 'the page listing the demo flows', 25_000);
+    expect(occurrences(during, 'data-flow="')).toBe(6);
+    await eventually(() => (cli.stdout().includes('press Ctrl-C to stop') ? true : undefined), 'the story told', DEMO_TIMEOUT_MS - 15_000);
+    expectTheStory(expect, cli.stdout());
+    // After the story the page is still there, with the story's failures at the top.
+    const after = await (await fetch(url)).text();
+    expect(after.indexOf('data-state="failing"')).toBeLessThan(after.indexOf('data-state="ok"'));
+    const prefix = prefixOf(cli.stdout()) ?? 'missing prefix';
+    cli.child.kill('SIGINT');
+    expect(await cli.exited).toBe(0);
+    expect(await keysUnder(prefix)).toEqual([]);
+    await expect(fetch(url)).rejects.toThrow();
+  }, DEMO_TIMEOUT_MS);
+
   it('Ctrl-C in the middle stops it within seconds, exit 130, its keys deleted', async ({ expect }) => {
     const cli = demo({ REDIS_URL: testRedisUrl() });
     await eventually(() => (cli.stdout().includes('a run starts') ? true : undefined), 'the story under way', 25_000);
