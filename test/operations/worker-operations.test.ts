@@ -161,11 +161,35 @@ describe('HTTP endpoint', () => {
   it.each([
     ['HTTP_PORT', 'eighty', 'HTTP_PORT must be a port number from 0 to 65535, got "eighty"'],
     ['CHECK_CONCURRENCY', '0', 'CHECK_CONCURRENCY must be a whole number from 1 to 10000, got "0"'],
+    ['UI_ENABLED', 'maybe', 'UI_ENABLED must be true or false, got "maybe"'],
+    ['UI_BASIC_AUTH', 'admin:plain-secret-77', 'UI_BASIC_AUTH: the part after the user is not a bcrypt'],
+    ['UI_WRITE_TOKEN', 'short', 'UI_WRITE_TOKEN must be at least 12 characters'],
   ])('refuses to start when %s is %s', async (name, value, message) => {
     const cli = startCli(['start'], { ...env, [name]: value });
     processes.push(cli);
     expect(await cli.exited).toBe(1);
     expect(cli.stderr()).toContain(message);
+    expect(cli.stdout() + cli.stderr()).not.toContain('plain-secret-77');
+  });
+
+  it('serves the status page beside the probes, says where, and not with UI_ENABLED=false', async () => {
+    const { cli, base } = await startWorker({ HTTP_PORT: '0', UI_WRITE_TOKEN: 'write-token-0123456789' });
+    const served = await eventually(() => logLines(cli).find((line) => line.msg === 'serving the status page'), 'the page announced');
+    expect(served.url).toMatch(/^http:\/\/(localhost|127\.0\.0\.1):\d+\/$/);
+    expect(served.access).toBe('open, silences can be changed with UI_WRITE_TOKEN');
+    const page = await eventually(async () => {
+      const body = (await get(`${base}/`)).body;
+      return body.includes('data-flow="301"') && body.includes('data-flow="302"') ? body : undefined;
+    }, 'both flows on the page');
+    expect(page).toContain('Orders');
+    expect(cli.stdout() + cli.stderr()).not.toContain('write-token-0123456789');
+    expect(page).not.toContain('write-token-0123456789');
+
+    const off = await startWorker({ HTTP_PORT: '0', UI_ENABLED: 'false' });
+    expect((await get(`${off.base}/`)).status).toBe(404);
+    expect((await get(`${off.base}/flows/301`)).status).toBe(404);
+    expect((await get(`${off.base}/healthz`)).status).toBe(200);
+    expect(logLines(off.cli).some((line) => line.msg === 'serving the status page')).toBe(false);
   });
 });
 
@@ -204,6 +228,10 @@ describe('config reload', () => {
     expect(sample(metrics, 'portable_watch_config_reloads_total{result="failure"}')).toBe(1);
     expect(sample(metrics, 'portable_watch_config_last_reload_successful')).toBe(0);
     expect((await get(`${base}/readyz`)).status).toBe(200);
+    // The status page's header says so, with what to fix.
+    const page = (await get(`${base}/`)).body;
+    expect(page).toContain('config reload refused');
+    expect(page).toContain('flows[0].pollEvery');
 
     // Still watching both flows with the old settings.
     simulator.addAttempt(302, { state: 'failed', errors: ['Quota exceeded'], createdAt: Date.now() });
