@@ -22,12 +22,12 @@ export interface DemoFlow {
 const TICKETS_EVERY_MS = 15_000;
 
 export const DEMO_FLOWS = {
-  orders: { id: 1001, name: 'Shopify orders to Snowflake' },
-  events: { id: 1002, name: 'Segment events to BigQuery' },
-  invoices: { id: 1003, name: 'Stripe invoices to Postgres' },
-  contacts: { id: 1004, name: 'HubSpot contacts to Snowflake' },
-  tickets: { id: 1005, name: 'Zendesk tickets to Redshift', settings: { schedule: '15s', missedAfter: '1s' } },
-  ledger: { id: 1006, name: 'NetSuite ledger to BigQuery' },
+  orders: { id: 1001, name: 'Shopify orders to Snowflake', settings: { labels: '{ team: commerce }' } },
+  events: { id: 1002, name: 'Segment events to BigQuery', settings: { labels: '{ team: growth }' } },
+  invoices: { id: 1003, name: 'Stripe invoices to Postgres', settings: { labels: '{ team: finance }' } },
+  contacts: { id: 1004, name: 'HubSpot contacts to Snowflake', settings: { labels: '{ team: growth }' } },
+  tickets: { id: 1005, name: 'Zendesk tickets to Redshift', settings: { schedule: '15s', missedAfter: '1s', labels: '{ team: support }' } },
+  ledger: { id: 1006, name: 'NetSuite ledger to BigQuery', settings: { labels: '{ team: finance }' } },
 } as const satisfies Record<string, DemoFlow>;
 
 /** Written into the demo's config; kept short so the whole story takes seconds (1s is the shortest pollEvery). */
@@ -88,6 +88,13 @@ export interface StoryStep {
 export function seedStory(simulator: PortableSimulator, now: number): string[] {
   for (const flow of Object.values(DEMO_FLOWS)) simulator.addFlow({ id: flow.id, displayName: flow.name });
   const { orders, events, invoices, contacts, tickets, ledger } = DEMO_FLOWS;
+  // Their past: hourly runs before the latest, a few failed, so the status page's strips and charts have something
+  // to show. Row counts match what the story's runs load, so nothing in the story looks like a volume drop.
+  seedHistory(simulator, orders.id, now - 50 * MINUTE, 'orders', 18_240);
+  seedHistory(simulator, events.id, now - 45 * MINUTE, 'pages', 96_311);
+  seedHistory(simulator, ledger.id, now - 40 * MINUTE, 'journal_entries', 4_730);
+  seedHistory(simulator, contacts.id, now - 35 * MINUTE, 'contacts', 37);
+  seedHistory(simulator, invoices.id, now - 20 * MINUTE, 'invoices', 64);
   simulator.addAttempt(orders.id, finished('succeeded', now - 50 * MINUTE, [rows('orders', 18_240)]));
   simulator.addAttempt(events.id, finished('succeeded', now - 45 * MINUTE, [rows('pages', 96_311)]));
   simulator.addAttempt(ledger.id, finished('succeeded', now - 40 * MINUTE, [rows('journal_entries', 4_730)]));
@@ -104,6 +111,24 @@ export function seedStory(simulator: PortableSimulator, now: number): string[] {
     `${invoices.name}: last run FAILED 20 minutes ago, before the worker was watching.`,
     `${tickets.name}: started by Airflow, schedule: ${tickets.settings.schedule} in its config; last run ended ${(now - ticketsEndedAt) / SECOND}s ago.`,
   ];
+}
+
+const HISTORY_RUNS = 28;
+const HOUR = 60 * MINUTE;
+
+/** Hourly runs before `before`, oldest first; two of them failed, long enough ago to have recovered. */
+function seedHistory(simulator: PortableSimulator, flowId: number, before: number, resource: string, count: number): void {
+  for (let back = HISTORY_RUNS; back >= 1; back -= 1) {
+    const createdAt = before - back * HOUR;
+    // Durations of 1m30s to 3m, and loads within 3% of the usual count: a steady flow's past.
+    const durationMs = (90 + ((flowId * 7 + back * 13) % 90)) * SECOND;
+    const loaded = Math.round(count * (1 + (((flowId + back * 5) % 7) - 3) / 100));
+    if (back === 9 || back === 21) {
+      simulator.addAttempt(flowId, { state: 'failed', createdAt, completedAt: createdAt + 20 * SECOND, resources: [], errors: ['The source answered 503 Service Unavailable; the next run retries'] });
+      continue;
+    }
+    simulator.addAttempt(flowId, { state: 'succeeded', createdAt, completedAt: createdAt + durationMs, resources: [rows(resource, loaded)] });
+  }
 }
 
 function finished(state: 'succeeded' | 'failed', createdAt: number, resources: ResourceCounts[]) {
