@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
 import { startOperationsServer } from '../http/http-server.ts';
 import { pageUrl } from '../worker/main.ts';
-import { createStatusPage } from '../web/status-page-routes.ts';
-import { createStatusPageSources } from '../web/status-page-sources.ts';
 import type { WatchService } from '../worker/watch-service.ts';
+import { workerStatusPage } from '../worker/worker-status-page.ts';
 
 /** Where the demo serves its status page when HTTP_PORT does not say: a worker's own port, if free. */
 const DEMO_PORT = 8080;
@@ -19,19 +18,7 @@ export async function startDemoPage(input: {
   env: Readonly<Record<string, string | undefined>>;
 }): Promise<{ url: string; close(): Promise<void> }> {
   const { service, log } = input;
-  const page = createStatusPage({
-    sources: createStatusPageSources({
-      redis: () => service.redis,
-      prefix: input.prefix,
-      now: Date.now,
-      statusReport: () => service.statusReport(),
-      watched: () => service.watched(),
-      config: () => service.config(),
-      checksHealth: () => service.health(),
-      lastReload: () => ({ result: 'none', at: null, problems: [] }),
-    }),
-    log,
-  });
+  const page = workerStatusPage(service, { prefix: input.prefix, log });
   const endpoints = { health: () => service.health(), readiness: () => Promise.resolve({ ready: true as const }), metrics: () => Promise.resolve({ contentType: 'text/plain', body: '' }), page };
   const host = input.env.HTTP_HOST || '127.0.0.1';
   const wanted = Number(input.env.HTTP_PORT || DEMO_PORT);

@@ -11,9 +11,8 @@ import { connectRedis, redisTargetFrom, scrubSecrets, type RedisConnection } fro
 import { createOutageLog } from '../redis/outage-log.ts';
 import { createBasicAuth, parseBasicAuthSetting, type BasicAuth } from '../web/basic-auth.ts';
 import type { WorkerHealth } from '../web/status-page-model.ts';
-import { createStatusPage } from '../web/status-page-routes.ts';
-import { createStatusPageSources } from '../web/status-page-sources.ts';
 import { createWatchService, DEFAULT_CHECK_CONCURRENCY, type WatchService } from './watch-service.ts';
+import { workerStatusPage } from './worker-status-page.ts';
 
 /**
  * The composition root: the one place that turns the environment into connections and a running service.
@@ -87,21 +86,7 @@ export async function runWorker(context: CommandContext, config: WatchConfig, co
   const phase = { reconciled: false, stopping: false };
   let lastReload: WorkerHealth['reload'] = { result: 'none', at: null, problems: [] };
   const page = ui.enabled
-    ? createStatusPage({
-        sources: createStatusPageSources({
-          redis: () => service.redis,
-          prefix: runtime.prefix,
-          now: Date.now,
-          statusReport: () => service.statusReport(),
-          watched: () => service.watched(),
-          config: () => service.config(),
-          checksHealth: () => service.health(),
-          lastReload: () => lastReload,
-        }),
-        writeToken: ui.writeToken,
-        basicAuth: ui.basicAuth,
-        log,
-      })
+    ? workerStatusPage(service, { prefix: runtime.prefix, log, lastReload: () => lastReload, writeToken: ui.writeToken, basicAuth: ui.basicAuth })
     : undefined;
   let server: OperationsServer;
   try {

@@ -3,33 +3,14 @@ import { countOpenIncidents, type FlowStatus, type StatusReport } from '../../sr
 import { formatRelative } from '../../src/status/format-relative.ts';
 import { renderStatusJson } from '../../src/status/render-status-json.ts';
 import { renderStatusTable, TABLE_WIDTH } from '../../src/status/render-status-table.ts';
+import { flowStatus } from '../support/flow-status.ts';
 
 const NOW = Date.parse('2026-11-29T12:00:00.000Z');
 const S = 1_000;
 const M = 60 * S;
 const H = 60 * M;
 
-function flow(overrides: Partial<FlowStatus> & { id: number }): FlowStatus {
-  return {
-    name: null,
-    lastCheck: null,
-    checkpoint: null,
-    nextCheck: null,
-    runIncident: null,
-    lastFailure: null,
-    monitor: null,
-    missed: null,
-    partial: null,
-    volume: null,
-    lastRun: null,
-    lastAlert: null,
-    unsentAlerts: [],
-    held: [],
-    inDigest: [],
-    recentAttempts: [],
-    ...overrides,
-  };
-}
+const flow = flowStatus;
 
 const healthy = flow({
   id: 689422,

@@ -2,9 +2,8 @@ import { pino } from 'pino';
 import { startOperationsServer, type OperationsServer } from '../../src/http/http-server.ts';
 import type { WorkerHealth } from '../../src/web/status-page-model.ts';
 import { createBasicAuth, parseBasicAuthSetting } from '../../src/web/basic-auth.ts';
-import { createStatusPage } from '../../src/web/status-page-routes.ts';
-import { createStatusPageSources } from '../../src/web/status-page-sources.ts';
 import type { WatchService } from '../../src/worker/watch-service.ts';
+import { workerStatusPage } from '../../src/worker/worker-status-page.ts';
 
 /**
  * The worker's HTTP endpoint with its status page, in process, over a watch service a test started (usually from
@@ -24,20 +23,13 @@ export async function startPageServer(
 ): Promise<PageServer> {
   let reload: WorkerHealth['reload'] = { result: 'none', at: null, problems: [] };
   const log = pino({ level: 'silent' });
-  const page = createStatusPage({
-    sources: createStatusPageSources({
-      redis: () => service.redis,
-      prefix: options.prefix,
-      now: options.now ?? Date.now,
-      statusReport: () => service.statusReport(),
-      watched: () => service.watched(),
-      config: () => service.config(),
-      checksHealth: () => service.health(),
-      lastReload: () => reload,
-    }),
+  const page = workerStatusPage(service, {
+    prefix: options.prefix,
+    log,
+    ...(options.now === undefined ? {} : { now: options.now }),
+    lastReload: () => reload,
     writeToken: options.writeToken,
     basicAuth: options.basicAuth === undefined ? undefined : createBasicAuth(parseBasicAuthSetting(options.basicAuth)),
-    log,
   });
   const server = await startOperationsServer(
     { health: () => service.health(), readiness: () => Promise.resolve({ ready: true }), metrics: () => Promise.resolve({ contentType: 'text/plain', body: '' }), page },

@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowPageModel } from '../../src/web/flow-page-model.ts';
 import { renderFlowPage } from '../../src/web/render-flow-page.ts';
-import type { WorkerHealth } from '../../src/web/status-page-model.ts';
+import { ATTRIBUTE, H, healthy, M, NOW, SCRIPT } from './page-fixtures.ts';
 
 /** A flow's page from a hand-built model: the whole error, every delivery state, tables without script, chart data. */
 
-const NOW = Date.UTC(2026, 2, 1, 12, 0);
-const M = 60_000;
-const H = 60 * M;
-const SCRIPT = '<script>alert(1)</script>';
-const ATTRIBUTE = '"><img src=x onerror=alert(1)>';
 
-const HEALTH: WorkerHealth = {
-  redis: { answering: true },
-  checks: { healthy: true },
-  schedules: { present: 1, expected: 1 },
-  notifiers: [],
-  reload: { result: 'applied', at: NOW - H, problems: [] },
-};
+const HEALTH = healthy({ schedules: { present: 1, expected: 1 }, reload: { result: 'applied', at: NOW - H, problems: [] } });
 
 const ERROR = ['Traceback (most recent call last):', '  File "load.py", line 12, in <module>', `psycopg2.errors.UndefinedTable: relation "orders" does not exist ${SCRIPT}`].join('\n');
 

@@ -4,22 +4,12 @@ import type { RecentAttemptStatus } from '../../src/status/flow-status.ts';
 import { PAGE_STATES, type PageState } from '../../src/web/page-state.ts';
 import { renderStatusPage } from '../../src/web/render-status-page.ts';
 import { filtersQuery, flowHref, type FlowRow, type PageFilters, type StatusPageModel, type WorkerHealth } from '../../src/web/status-page-model.ts';
+import { ATTRIBUTE, H, healthy, M, NOW, SCRIPT } from './page-fixtures.ts';
 
 /** The status page's HTML from hand-built models: order, escaping, the error in its row, forms, the strip, weight. */
 
-const NOW = Date.UTC(2026, 2, 1, 12, 0);
-const M = 60_000;
-const H = 60 * M;
-const SCRIPT = '<script>alert(1)</script>';
-const ATTRIBUTE = '"><img src=x onerror=alert(1)>';
 
-const HEALTH: WorkerHealth = {
-  redis: { answering: true },
-  checks: { healthy: true },
-  schedules: { present: 3, expected: 3 },
-  notifiers: [],
-  reload: { result: 'none', at: null, problems: [] },
-};
+const HEALTH = healthy();
 
 function attempts(count: number, firstId: number, outcome: (index: number) => RecentAttemptStatus['outcome'] = () => 'succeeded'): RecentAttemptStatus[] {
   return Array.from({ length: count }, (_, index) => ({

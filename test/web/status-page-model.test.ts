@@ -1,40 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowStatus, StatusReport } from '../../src/status/flow-status.ts';
 import type { Silence } from '../../src/silences/silence-types.ts';
-import { buildStatusPage, filtersQuery, flowHref, parseFilters, type WorkerHealth } from '../../src/web/status-page-model.ts';
+import { buildStatusPage, filtersQuery, flowHref, parseFilters } from '../../src/web/status-page-model.ts';
+import { flowStatus } from '../support/flow-status.ts';
+import { healthy, M, NOW } from './page-fixtures.ts';
 
-const NOW = Date.parse('2026-12-01T12:00:00.000Z');
-const M = 60_000;
 
 function flow(overrides: Partial<FlowStatus> & { id: number }): FlowStatus {
-  return {
-    name: null,
-    lastCheck: { at: NOW - M, outcome: 'ok' },
-    checkpoint: NOW - M,
-    nextCheck: NOW + M,
-    runIncident: null,
-    lastFailure: null,
-    monitor: null,
-    missed: null,
-    partial: null,
-    volume: null,
-    lastRun: null,
-    lastAlert: null,
-    unsentAlerts: [],
-    held: [],
-    inDigest: [],
-    recentAttempts: [],
-    ...overrides,
-  };
+  return flowStatus({ lastCheck: { at: NOW - M, outcome: 'ok' }, checkpoint: NOW - M, nextCheck: NOW + M, ...overrides });
 }
 
-const HEALTH: WorkerHealth = {
-  redis: { answering: true },
-  checks: { healthy: true },
-  schedules: { present: 6, expected: 6 },
-  notifiers: [],
-  reload: { result: 'none', at: null, problems: [] },
-};
+const HEALTH = healthy({ schedules: { present: 6, expected: 6 } });
 
 const FLOWS: FlowStatus[] = [
   flow({ id: 1, name: 'Healthy', recentAttempts: [{ attemptId: 10, outcome: 'succeeded', createdAt: NOW - 10 * M, durationMs: 240_000 }] }),

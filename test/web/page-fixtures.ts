@@ -1,0 +1,19 @@
+import type { WorkerHealth } from '../../src/web/status-page-model.ts';
+
+/** What the status page tests share: a fixed now, units, hostile strings, and a healthy worker. */
+export const NOW = Date.UTC(2026, 2, 1, 12, 0);
+export const M = 60_000;
+export const H = 60 * M;
+export const SCRIPT = '<script>alert(1)</script>';
+export const ATTRIBUTE = '"><img src=x onerror=alert(1)>';
+
+export function healthy(overrides: Partial<WorkerHealth> = {}): WorkerHealth {
+  return {
+    redis: { answering: true },
+    checks: { healthy: true },
+    schedules: { present: 3, expected: 3 },
+    notifiers: [],
+    reload: { result: 'none', at: null, problems: [] },
+    ...overrides,
+  };
+}
