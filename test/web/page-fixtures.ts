@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { WorkerHealth } from '../../src/web/status-page-model.ts';
 
 /** What the status page tests share: a fixed now, units, hostile strings, and a healthy worker. */
@@ -16,4 +17,13 @@ export function healthy(overrides: Partial<WorkerHealth> = {}): WorkerHealth {
     reload: { result: 'none', at: null, problems: [] },
     ...overrides,
   };
+}
+
+/** Every attribute name of every tag; each `<` that opens a tag must parse, so escaped text can never hide one. */
+export function attributeNames(page: string): Set<string> {
+  const opened = page.match(/<[a-z]/gi)?.length ?? 0;
+  // Values are quoted, but for the strip marks' class, a constant our code writes unquoted (`class=o-f`).
+  const tags = [...page.matchAll(/<[a-z][a-z0-9]*((?:\s+[a-z-]+(?:=(?:"[^"]*"|[a-z0-9-]+))?)*)\s*>/gi)];
+  expect(tags).toHaveLength(opened);
+  return new Set(tags.flatMap(([, inside]) => [...(inside ?? '').matchAll(/\s+([a-z-]+)(?:=(?:"[^"]*"|[a-z0-9-]+))?/gi)].map((match) => match[1] ?? '')));
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowPageModel } from '../../src/web/flow-page-model.ts';
 import { renderFlowPage } from '../../src/web/render-flow-page.ts';
-import { ATTRIBUTE, H, healthy, M, NOW, SCRIPT } from './page-fixtures.ts';
+import { ATTRIBUTE, attributeNames, H, healthy, M, NOW, SCRIPT } from './page-fixtures.ts';
 
 /** A flow's page from a hand-built model: the whole error, every delivery state, tables without script, chart data. */
 
@@ -82,14 +82,6 @@ function chartData(page: string): unknown {
   return JSON.parse(match?.[1] ?? 'null');
 }
 
-/** Every attribute name of every tag; each `<` that opens a tag must parse, so escaped text can never hide one. */
-function attributeNames(page: string): Set<string> {
-  const opened = page.match(/<[a-z]/gi)?.length ?? 0;
-  // Values are quoted, but for the strip marks' class, a constant our code writes unquoted (`class=o-f`).
-  const tags = [...page.matchAll(/<[a-z][a-z0-9]*((?:\s+[a-z-]+(?:=(?:"[^"]*"|[a-z0-9-]+))?)*)\s*>/gi)];
-  expect(tags).toHaveLength(opened);
-  return new Set(tags.flatMap(([, inside]) => [...(inside ?? '').matchAll(/\s+([a-z-]+)(?:=(?:"[^"]*"|[a-z0-9-]+))?/gi)].map((match) => match[1] ?? '')));
-}
 
 describe('renderFlowPage', () => {
   it('shows every line of the error, escaped, in the incident and in the alert', () => {

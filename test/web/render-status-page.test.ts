@@ -4,7 +4,7 @@ import type { RecentAttemptStatus } from '../../src/status/flow-status.ts';
 import { PAGE_STATES, type PageState } from '../../src/web/page-state.ts';
 import { renderStatusPage } from '../../src/web/render-status-page.ts';
 import { filtersQuery, flowHref, type FlowRow, type PageFilters, type StatusPageModel, type WorkerHealth } from '../../src/web/status-page-model.ts';
-import { ATTRIBUTE, H, healthy, M, NOW, SCRIPT } from './page-fixtures.ts';
+import { ATTRIBUTE, attributeNames, H, healthy, M, NOW, SCRIPT } from './page-fixtures.ts';
 
 /** The status page's HTML from hand-built models: order, escaping, the error in its row, forms, the strip, weight. */
 
@@ -76,14 +76,6 @@ function rowHtml(page: string, flow: string): string {
   return page.slice(start, page.indexOf('</tr>', start));
 }
 
-/** Every attribute name of every tag; each `<` that opens a tag must parse, so escaped text can never hide one. */
-function attributeNames(page: string): Set<string> {
-  const opened = page.match(/<[a-z]/gi)?.length ?? 0;
-  // Values are quoted, but for the strip marks' class, a constant our code writes unquoted (`class=o-f`).
-  const tags = [...page.matchAll(/<[a-z][a-z0-9]*((?:\s+[a-z-]+(?:=(?:"[^"]*"|[a-z0-9-]+))?)*)\s*>/gi)];
-  expect(tags).toHaveLength(opened);
-  return new Set(tags.flatMap(([, inside]) => [...(inside ?? '').matchAll(/\s+([a-z-]+)(?:=(?:"[^"]*"|[a-z0-9-]+))?/gi)].map((match) => match[1] ?? '')));
-}
 
 describe('renderStatusPage', () => {
   it('lists the rows in the order given, each with its state, and the failing flow shows its error as text', () => {
