@@ -20,13 +20,11 @@ export interface StatusTarget {
   name?: string | undefined;
 }
 
-/** Scheduler look-ups in flight at once: enough to hide round trips, few enough not to flood Redis. */
-const BATCH = 200;
-
 /**
  * Reads what the worker recorded about each flow. Read-only by construction: only GET-style commands, and the
  * queue handle skips BullMQ's meta update (`skipMetasUpdate`), the one write that merely opening a queue makes.
- * `getJobScheduler` is used rather than `getJobSchedulers`, which deletes a scheduler whose data it finds empty.
+ * Schedulers are read from their sorted set, not with `getJobSchedulers`, which deletes a scheduler whose data it
+ * finds empty. A bounded number of round trips whatever the number of flows: pipelines and whole-set reads.
  */
 export async function readFlowStatus(input: {
   redis: RedisConnection;
@@ -46,7 +44,7 @@ export async function readFlowStatus(input: {
       store.loadAccount(DEFAULT_ACCOUNT),
       Promise.all(named.map(async (name) => ({ account: name, monitor: monitorStatus((await store.loadAccount(name)).monitor) }))),
       readLastAlerts(redis, prefix, ids),
-      readNextChecks(queue, ids),
+      readNextChecks(redis, queue, ids),
       readUnsentAlerts(notifications),
       readHeldByFlow(redis, prefix),
       readDigestMembersByFlow(redis, prefix),
@@ -174,13 +172,26 @@ async function readDigestMembersByFlow(redis: RedisConnection, prefix: string): 
   return byFlow;
 }
 
-/** The scheduler's `next` is the time its next check job is due; undefined for a flow without a scheduler. */
-async function readNextChecks(queue: Queue<CheckJobData>, ids: readonly FlowKey[]): Promise<Array<number | undefined>> {
-  const next: Array<number | undefined> = [];
-  for (let index = 0; index < ids.length; index += BATCH) {
-    const batch = ids.slice(index, index + BATCH);
-    const schedulers = await Promise.all(batch.map((id) => queue.getJobScheduler(schedulerId(id))));
-    next.push(...schedulers.map((scheduler) => (typeof scheduler?.next === 'number' && Number.isFinite(scheduler.next) ? scheduler.next : undefined)));
+/**
+ * When each flow's next check is due: the score of its Job Scheduler in the queue's `repeat` sorted set (what BullMQ's
+ * getJobScheduler answers as `next`), read in one command for every flow rather than one script call per flow.
+ * Undefined for a flow without a scheduler.
+ */
+async function readNextChecks(redis: RedisConnection, queue: Queue<CheckJobData>, ids: readonly FlowKey[]): Promise<Array<number | undefined>> {
+  const reply: unknown = await redis.zrange(queue.keys.repeat ?? `${queue.qualifiedName}:repeat`, 0, '-1', 'WITHSCORES');
+  const next = new Map<string, number>();
+  for (const [member, score] of scoredMembers(reply)) {
+    const at = Number(score);
+    if (Number.isFinite(at)) next.set(member, at);
   }
-  return next;
+  return ids.map((id) => next.get(schedulerId(id)));
+}
+
+/** ZRANGE … WITHSCORES as [member, score] pairs, whether Redis answered flat (RESP2) or in pairs (RESP3). */
+function scoredMembers(reply: unknown): Array<[string, unknown]> {
+  if (!Array.isArray(reply)) return [];
+  if (reply.every((item) => Array.isArray(item))) return (reply as unknown[][]).map(([member, score]) => [String(member), score]);
+  const pairs: Array<[string, unknown]> = [];
+  for (let index = 0; index + 1 < reply.length; index += 2) pairs.push([String(reply[index]), reply[index + 1]]);
+  return pairs;
 }

@@ -53,7 +53,7 @@ export function send(request: IncomingMessage, response: ServerResponse, status:
     return;
   }
   const encoding = raw.length > COMPRESS_ABOVE ? chooseEncoding(request.headers['accept-encoding']) : undefined;
-  const payload = encoding === 'br' ? brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } }) : encoding === 'gzip' ? gzipSync(raw) : raw;
+  const payload = encoding === 'br' ? brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }) : encoding === 'gzip' ? gzipSync(raw) : raw;
   if (encoding !== undefined) headers['content-encoding'] = encoding;
   headers['content-length'] = String(payload.length);
   response.writeHead(status, headers);
