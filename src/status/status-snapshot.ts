@@ -9,27 +9,44 @@ import type { StatusTarget } from './read-flow-status.ts';
  * that fails fails its waiters and is not remembered, so the next request tries again.
  */
 export interface StatusSnapshot {
+  /** A report at most `maxAgeMs` old, waiting for a new read when the last one is older. */
   read(): Promise<StatusReport>;
+  /**
+   * For people looking at a page: the last report at once if it is younger than `staleMs`, starting a new read in
+   * the background when it is older than `maxAgeMs`, so a page never waits for Redis while it is being watched.
+   */
+  readQuick(): Promise<StatusReport>;
 }
 
-export function createStatusSnapshot(options: { read: () => Promise<StatusReport>; maxAgeMs: number; now: () => number }): StatusSnapshot {
+export function createStatusSnapshot(options: { read: () => Promise<StatusReport>; maxAgeMs: number; staleMs: number; now: () => number }): StatusSnapshot {
   let last: { report: StatusReport; at: number } | undefined;
   let reading: Promise<StatusReport> | undefined;
+  const ageOfLast = () => {
+    const age = last === undefined ? Infinity : options.now() - last.at;
+    // A wall clock stepped back (age < 0) must not keep an old report forever.
+    return age < 0 ? Infinity : age;
+  };
+  const refresh = () =>
+    (reading ??= options
+      .read()
+      .then((report) => {
+        last = { report, at: options.now() };
+        return report;
+      })
+      .finally(() => {
+        reading = undefined;
+      }));
   return {
     read() {
-      const age = last === undefined ? Infinity : options.now() - last.at;
-      // A wall clock stepped back (age < 0) must not keep an old report forever.
-      if (last !== undefined && age >= 0 && age < options.maxAgeMs) return Promise.resolve(last.report);
-      reading ??= options
-        .read()
-        .then((report) => {
-          last = { report, at: options.now() };
-          return report;
-        })
-        .finally(() => {
-          reading = undefined;
-        });
-      return reading;
+      if (last !== undefined && ageOfLast() < options.maxAgeMs) return Promise.resolve(last.report);
+      return refresh();
+    },
+    readQuick() {
+      const age = ageOfLast();
+      if (last === undefined || age >= options.staleMs) return refresh();
+      // A failed background read is the next waiting reader's to see; this one is served what is known.
+      if (age >= options.maxAgeMs) refresh().catch(() => undefined);
+      return Promise.resolve(last.report);
     },
   };
 }

@@ -97,8 +97,11 @@ export interface WatchService {
   watched(): FlowConfig[];
   /** The config applied now (after the last reload that was). */
   config(): WatchConfig;
-  /** What `portable-watch status` would print about the watched flows, read at most every 2 s (shared by every caller). */
-  statusReport(): Promise<StatusReport>;
+  /**
+   * What `portable-watch status` would print about the watched flows, read at most every 2 s (shared by every caller).
+   * `allowStale`: a report up to 15 s old at once, the next read running meanwhile (the status page).
+   */
+  statusReport(options?: { allowStale?: boolean }): Promise<StatusReport>;
   /** One check now, outside the schedule (the `check` command). */
   checkNow(flow: FlowKey, options?: { dryRun?: boolean; signal?: AbortSignal }): Promise<CheckReport>;
   /** False while Redis has lost the installation's state and it is being restored (readiness: schedules missing). */
@@ -115,6 +118,8 @@ export interface WatchService {
 
 /** How old a status report may be when it is handed out again (the status page refreshes every 5 s). */
 const STATUS_MAX_AGE_MS = 2_000;
+/** How old a report the status page takes rather than wait for Redis (it refreshes every 5 s, and reads again then). */
+const STATUS_STALE_MS = 15_000;
 
 export function createWatchService(options: WatchServiceOptions): WatchService {
   const { prefix, log } = options;
@@ -148,6 +153,7 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
   // What `status` would print, shared by the status page and /metrics' ages: one read of Redis every 2 s at most.
   const snapshot = createStatusSnapshot({
     maxAgeMs: STATUS_MAX_AGE_MS,
+    staleMs: STATUS_STALE_MS,
     now,
     read: () => readFlowStatus({ redis: redis(), prefix, flows: statusTargetsOf(Object.keys(config.accounts), [...flows.values()]), now: now() }),
   });
@@ -387,7 +393,7 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
     },
     watched: () => [...flows.values()],
     config: () => config,
-    statusReport: () => snapshot.read(),
+    statusReport: (reportOptions) => (reportOptions?.allowStale === true ? snapshot.readQuick() : snapshot.read()),
     async checkNow(key, checkOptions = {}) {
       if (checkOptions.dryRun !== true) {
         await guard.ensure();

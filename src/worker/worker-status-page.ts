@@ -27,7 +27,7 @@ export function workerStatusPage(
       redis: () => service.redis,
       prefix: options.prefix,
       now,
-      statusReport: () => service.statusReport(),
+      statusReport: () => service.statusReport({ allowStale: true }),
       watched: () => service.watched(),
       config: () => service.config(),
       checksHealth: () => service.health(),
