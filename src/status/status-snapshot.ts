@@ -12,10 +12,15 @@ export interface StatusSnapshot {
   /** A report at most `maxAgeMs` old, waiting for a new read when the last one is older. */
   read(): Promise<StatusReport>;
   /**
-   * For people looking at a page: the last report at once if it is younger than `staleMs`, starting a new read in
-   * the background when it is older than `maxAgeMs`, so a page never waits for Redis while it is being watched.
+   * For people looking at a page: the last report at once if it is younger than `staleMs` (else a new one, waited
+   * for), so a page never waits for Redis while it is being watched. `refresh` afterwards keeps it recent.
    */
   readQuick(): Promise<StatusReport>;
+  /**
+   * Starts a new read if the last report is older than `maxAgeMs` and none is running; called once a page has been
+   * sent, so the read does not compete with building it. A failed read is the next waiting reader's to see.
+   */
+  refresh(): void;
 }
 
 export function createStatusSnapshot(options: { read: () => Promise<StatusReport>; maxAgeMs: number; staleMs: number; now: () => number }): StatusSnapshot {
@@ -42,11 +47,12 @@ export function createStatusSnapshot(options: { read: () => Promise<StatusReport
       return refresh();
     },
     readQuick() {
-      const age = ageOfLast();
-      if (last === undefined || age >= options.staleMs) return refresh();
-      // A failed background read is the next waiting reader's to see; this one is served what is known.
-      if (age >= options.maxAgeMs) refresh().catch(() => undefined);
+      if (last === undefined || ageOfLast() >= options.staleMs) return refresh();
       return Promise.resolve(last.report);
+    },
+    refresh() {
+      if (last !== undefined && ageOfLast() < options.maxAgeMs) return;
+      refresh().catch(() => undefined);
     },
   };
 }

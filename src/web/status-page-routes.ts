@@ -43,6 +43,8 @@ export function createStatusPage(options: StatusPageOptions): StatusPageHandler 
     }
     try {
       await answer(request, response, url, path);
+      // Once the page is sent, so that reading Redis and building the page do not take turns on one thread.
+      if (path === '/' || path.startsWith('/flows/')) sources.refreshReport();
     } catch (error) {
       // Most often Redis not answering: the page says so, and the worker's log has the rest.
       options.log.warn({ err: error instanceof Error ? error.message : String(error), path }, 'status page could not be served');

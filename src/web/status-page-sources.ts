@@ -18,7 +18,9 @@ import type { WorkerHealth } from './status-page-model.ts';
  */
 export interface StatusPageSources {
   now(): number;
+  /** The last status read, up to 15 s old; `refreshReport` once the page has been sent keeps it recent. */
   report(): Promise<StatusReport>;
+  refreshReport(): void;
   watched(): readonly FlowConfig[];
   config(): WatchConfig;
   health(report: StatusReport): Promise<WorkerHealth>;
@@ -41,6 +43,7 @@ export interface WorkerSelf {
   prefix: string;
   now(): number;
   statusReport(): Promise<StatusReport>;
+  refreshStatus(): void;
   watched(): FlowConfig[];
   config(): WatchConfig;
   checksHealth(): WorkerHealth['checks'];
@@ -53,6 +56,7 @@ export function createStatusPageSources(self: WorkerSelf): StatusPageSources {
   return {
     now: () => self.now(),
     report: () => self.statusReport(),
+    refreshReport: () => self.refreshStatus(),
     watched: () => self.watched(),
     config: () => self.config(),
     silences: createSilenceStore(() => self.redis(), self.prefix),

@@ -99,9 +99,11 @@ export interface WatchService {
   config(): WatchConfig;
   /**
    * What `portable-watch status` would print about the watched flows, read at most every 2 s (shared by every caller).
-   * `allowStale`: a report up to 15 s old at once, the next read running meanwhile (the status page).
+   * `allowStale`: a report up to 15 s old at once (the status page, which calls refreshStatus once it has answered).
    */
   statusReport(options?: { allowStale?: boolean }): Promise<StatusReport>;
+  /** Reads the status again in the background if the last read is over 2 s old. */
+  refreshStatus(): void;
   /** One check now, outside the schedule (the `check` command). */
   checkNow(flow: FlowKey, options?: { dryRun?: boolean; signal?: AbortSignal }): Promise<CheckReport>;
   /** False while Redis has lost the installation's state and it is being restored (readiness: schedules missing). */
@@ -394,6 +396,7 @@ export function createWatchService(options: WatchServiceOptions): WatchService {
     watched: () => [...flows.values()],
     config: () => config,
     statusReport: (reportOptions) => (reportOptions?.allowStale === true ? snapshot.readQuick() : snapshot.read()),
+    refreshStatus: () => snapshot.refresh(),
     async checkNow(key, checkOptions = {}) {
       if (checkOptions.dryRun !== true) {
         await guard.ensure();

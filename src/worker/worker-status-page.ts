@@ -28,6 +28,7 @@ export function workerStatusPage(
       prefix: options.prefix,
       now,
       statusReport: () => service.statusReport({ allowStale: true }),
+      refreshStatus: () => service.refreshStatus(),
       watched: () => service.watched(),
       config: () => service.config(),
       checksHealth: () => service.health(),
