@@ -101,12 +101,13 @@ const OUTCOME_CLASSES: Readonly<Record<RecentAttemptStatus['outcome'], string>> 
 
 /**
  * The last attempts as coloured marks, oldest first. Only the newest mark is a tab stop (the script makes the others
- * focusable and moves between them with the arrow keys), so a keyboard crosses a strip in one Tab; the CSS tooltip
- * shows each mark's label on hover and focus without script.
+ * focusable, moves between them with the arrow keys and gives the focused one its label), so a keyboard crosses a
+ * strip in one Tab; the CSS tooltip shows each mark's outcome (from its class), start and duration (`data-t`) on
+ * hover and focus without script.
  *
  * 30,000 marks are most of a 1,000-flow page, in bytes and in time, so each is as small as HTML allows (unquoted
- * class, `</li>` left out as HTML permits, no `title`, no tabindex but on the newest, only the newest's attempt id:
- * ids are random to a compressor) and made once per attempt: a finished attempt's mark never changes.
+ * class, `</li>` left out as HTML permits, the outcome in the class rather than in words, no `title`, a label, a
+ * tab stop and the attempt id on the newest only: ids are random to a compressor) and made once per attempt.
  * `ids: 'every'` gives each mark its id where a strip stands alone (the flow page).
  */
 export function renderStrip(recent: readonly RecentAttemptStatus[], name: string, ids: 'newest' | 'every' = 'newest'): Html {
@@ -120,7 +121,8 @@ export function renderStrip(recent: readonly RecentAttemptStatus[], name: string
   let marks = '';
   recent.forEach((attempt, index) => {
     const id = ids === 'every' || index === last ? ` data-attempt="${attempt.attemptId}"` : '';
-    marks += `${markOpening(attempt)}${id}${index === last ? ' tabindex="0"' : ''}>`;
+    const newest = index === last ? ` aria-label="${escapeHtml(markLabel(attempt))}" tabindex="0"` : '';
+    marks += `${markOpening(attempt)}${id}${newest}>`;
   });
   const strip = html`<ol class="strip" aria-label="Last ${recent.length} attempts of ${name}">${trustedHtml(marks)}</ol>`.toString();
   if (strips.size >= STRIPS_KEPT) strips.clear();
@@ -150,17 +152,26 @@ function stripSignature(recent: readonly RecentAttemptStatus[]): string {
 const markOpenings = new Map<string, string>();
 const MARKS_KEPT = 100_000;
 
-/** `<li class=o-f aria-label="failed, started 2026-03-01 11:00 UTC, 1m 4s"`, escaped, without its `>`. */
+/** `<li class=o-f data-t="2026-03-01 11:00 UTC, 1m 4s"`, escaped, without its `>`. */
 function markOpening(attempt: RecentAttemptStatus): string {
   const key = `${attempt.attemptId}|${attempt.outcome}|${attempt.createdAt}|${attempt.durationMs}`;
   let opening = markOpenings.get(key);
   if (opening === undefined) {
-    const duration = attempt.durationMs === null ? 'no end given' : formatDurationShort(attempt.durationMs);
-    opening = `<li class=${OUTCOME_CLASSES[attempt.outcome]} aria-label="${escapeHtml(`${attempt.outcome}, started ${utcMinute(attempt.createdAt)}, ${duration}`)}"`;
+    opening = `<li class=${OUTCOME_CLASSES[attempt.outcome]} data-t="${escapeHtml(markTime(attempt))}"`;
     if (markOpenings.size >= MARKS_KEPT) markOpenings.clear();
     markOpenings.set(key, opening);
   }
   return opening;
+}
+
+/** `2026-03-01 11:00 UTC, 1m 4s`: when the attempt started and how long it ran. */
+function markTime(attempt: RecentAttemptStatus): string {
+  return `${utcMinute(attempt.createdAt)}, ${attempt.durationMs === null ? 'no end given' : formatDurationShort(attempt.durationMs)}`;
+}
+
+/** `failed, started 2026-03-01 11:00 UTC, 1m 4s`: what the script makes of a mark's class and `data-t` on focus. */
+function markLabel(attempt: RecentAttemptStatus): string {
+  return `${attempt.outcome}, started ${markTime(attempt)}`;
 }
 
 /** Inside `#live`: the list changes as silences are added, expire or are removed. */

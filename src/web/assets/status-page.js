@@ -87,7 +87,7 @@
     const flow = row instanceof HTMLElement ? row.dataset.flow : undefined;
     if (active.matches('.strip li') && active.parentElement !== null) {
       const marks = [...active.parentElement.children];
-      return { kind: 'mark', flow, attempt: active.dataset.attempt, label: active.getAttribute('aria-label'), fromEnd: marks.length - 1 - marks.indexOf(active) };
+      return { kind: 'mark', flow, attempt: active.dataset.attempt, time: active.dataset.t, fromEnd: marks.length - 1 - marks.indexOf(active) };
     }
     const form = active.closest('form');
     if (form !== null && 'name' in active) return { kind: 'field', action: form.getAttribute('action'), name: active.name, tag: active.tagName };
@@ -110,7 +110,7 @@
     }
   }
 
-  /** The same attempt if it is still shown (by id, else by its label: outcome, start, duration), else the same place. */
+  /** The same attempt if it is still shown (by id, else by its start and duration), else the same place. */
   function findMark(focus) {
     if (focus.flow === undefined || live === null) return null;
     const strip = live.querySelector(`[data-flow="${CSS.escape(focus.flow)}"] .strip`);
@@ -118,7 +118,7 @@
     const marks = [...strip.children];
     return (
       (focus.attempt !== undefined ? marks.find((mark) => mark.dataset.attempt === focus.attempt) : undefined) ??
-      marks.find((mark) => mark.getAttribute('aria-label') === focus.label) ??
+      (focus.time !== undefined ? marks.find((mark) => mark.dataset.t === focus.time) : undefined) ??
       marks[Math.max(0, marks.length - 1 - focus.fromEnd)] ??
       null
     );
@@ -176,9 +176,16 @@
     void refresh();
   }
 
-  /** Roving tabindex: the mark that has (or gets) focus is its strip's one tab stop. */
+  const OUTCOMES = { 'o-s': 'succeeded', 'o-f': 'failed', 'o-e': 'ended', 'o-u': 'unrecognised' };
+
+  /**
+   * Roving tabindex: the mark that has (or gets) focus is its strip's one tab stop. Only the newest mark comes with a
+   * label (30,000 would weigh the page down): the focused one gets its own here, from its class and `data-t`.
+   */
   function rove(mark) {
     for (const each of mark.parentElement?.children ?? []) each.tabIndex = each === mark ? 0 : -1;
+    const outcome = OUTCOMES[mark.className];
+    if (!mark.hasAttribute('aria-label') && outcome !== undefined && mark.dataset.t) mark.setAttribute('aria-label', `${outcome}, started ${mark.dataset.t}`);
   }
 
   function onStripKey(event) {
