@@ -67,6 +67,35 @@ export function benchConfigYaml(input: BenchConfigInput): string {
   ].join('\n');
 }
 
+/** A flow of the status page bench: named and labelled, as an installation's flows are. */
+export interface LabelledFlow {
+  id: number;
+  name: string;
+  labels: Readonly<Record<string, string>>;
+}
+
+/**
+ * The status page bench's installation: checked once a day, so no scheduled check lands in the measurement (each
+ * flow's first check runs at once when the worker starts), and a day of backfill, so that first check reads the
+ * flow's whole seeded history into its strip.
+ */
+export function statusPageConfigYaml(apiUrl: string, flows: readonly LabelledFlow[]): string {
+  const labels = (flow: LabelledFlow) => Object.entries(flow.labels).map(([key, value]) => `${key}: ${value}`).join(', ');
+  return [
+    'portable:',
+    `  token: ${BENCH_TOKEN}`,
+    `  apiUrl: ${apiUrl}`,
+    'defaults:',
+    '  pollEvery: 1d',
+    '  backfill: 1d',
+    '  notify: [quiet]',
+    'notifiers:\n  quiet: { type: console }',
+    'flows:',
+    ...flows.map((flow) => `  - { id: ${flow.id}, name: ${flow.name}, labels: { ${labels(flow)} } }`),
+    '',
+  ].join('\n');
+}
+
 /** Flow ids of a bench: six digits, like Portable's. */
 export function benchFlowIds(count: number, first = 100_001): number[] {
   return Array.from({ length: count }, (_, index) => first + index);

@@ -52,7 +52,7 @@ export interface Rig {
   env: BenchEnv;
   prefix: string;
   startSimulator(flowIds: readonly number[], options?: Omit<SimulatorStart, 'token' | 'flowIds'>): Promise<SimulatorHandle>;
-  startWorker(mode: WorkerStart['mode'], configYaml: string, options?: { everyMs?: number }): Promise<WorkerHandle>;
+  startWorker(mode: WorkerStart['mode'], configYaml: string, options?: Pick<WorkerStart, 'everyMs' | 'serve'>): Promise<WorkerHandle>;
   /** Times refreshes of Portable's schedules in a worker process of its own, which ends when they are done. */
   refreshSchedules(request: Omit<ScheduleRefreshStart, 'redisUrl' | 'prefix'>): Promise<ScheduleRefreshTimes>;
 }

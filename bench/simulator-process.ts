@@ -18,6 +18,15 @@ export interface SimulatorStart {
   scheduled?: ScheduledFlowsSeed;
 }
 
+/** Finished attempts to add as they are, past times and error texts included: a flow's history before watching began. */
+export interface PastAttempt {
+  flowId: number;
+  state: Extract<SimulatedState, 'succeeded' | 'failed' | 'ended'>;
+  createdAt: number;
+  completedAt: number;
+  errors?: string[];
+}
+
 export interface FailureSchedule {
   items: Array<{ flowId: number; delayMs: number }>;
 }
@@ -78,6 +87,10 @@ serveRequests(
     addAttempts(payload: { flowIds: number[]; state: SimulatedState }) {
       for (const id of payload.flowIds) running().addAttempt(id, { state: payload.state, ...(payload.state === 'failed' ? { errors: ['bench failure'] } : {}) });
       return { at: Date.now() };
+    },
+    addHistory(payload: { attempts: PastAttempt[] }) {
+      for (const { flowId, ...attempt } of payload.attempts) running().addAttempt(flowId, attempt);
+      return { added: payload.attempts.length };
     },
     scheduleFailures(payload: FailureSchedule) {
       for (const { flowId, delayMs } of payload.items) {

@@ -10,12 +10,15 @@ import got from 'got';
 import { Redis } from 'ioredis';
 import type { WatchConfig } from '../src/config/config-schema.ts';
 import { parseConfig } from '../src/config/load-config.ts';
+import { startOperationsServer, type OperationsServer } from '../src/http/http-server.ts';
 import { CHECKPOINT_OVERLAP_MS } from '../src/detection/detect-run-events.ts';
 import { createLogger } from '../src/logging/create-logger.ts';
+import { createWorkerMetrics } from '../src/metrics/worker-metrics.ts';
 import { createPortableClient, DEFAULT_TIMEOUT_MS } from '../src/portable/portable-client.ts';
 import { CHECK_QUEUE, reconcileSchedules, type CheckJobData, type ReconcileReport } from '../src/scheduling/reconcile-schedules.ts';
 import { createScheduleRefresher, type RefreshReport } from '../src/scheduling/refresh-portable-schedules.ts';
-import { createWatchService, DEFAULT_CHECK_CONCURRENCY } from '../src/worker/watch-service.ts';
+import { createWatchService, DEFAULT_CHECK_CONCURRENCY, type WatchService } from '../src/worker/watch-service.ts';
+import { workerStatusPage } from '../src/worker/worker-status-page.ts';
 import { serveRequests } from './child-link.ts';
 import { processStats, type ProcessStats } from './process-stats.ts';
 
@@ -33,12 +36,16 @@ export interface WorkerStart {
   everyMs?: number;
   /** Experiment; src/main.ts opens its connection without it. */
   autoPipelining: boolean;
+  /** Watch mode: also serve the status page and /metrics on a free loopback port, wired as runWorker wires them. */
+  serve?: boolean;
 }
 
 export interface WorkerStarted {
   reconcile: ReconcileReport;
   /** From the start request to both workers running, reconciliation included. */
   startMs: number;
+  /** With `serve`: the port of the status page and /metrics on 127.0.0.1. */
+  httpPort?: number;
 }
 
 /** Refreshes of Portable's schedules, timed in this process (no watch service: nothing else competes for it). */
@@ -100,18 +107,34 @@ function loadConfig(text: string): WatchConfig {
   return result.config;
 }
 
-async function startWatch(config: WatchConfig, start: WorkerStart, connection: Redis): Promise<ReconcileReport> {
+async function startWatch(config: WatchConfig, start: WorkerStart, connection: Redis): Promise<{ reconcile: ReconcileReport; httpPort?: number }> {
   const every = start.everyMs;
+  const metrics = start.serve === true ? createWorkerMetrics({ version: 'bench', log }) : undefined;
   const service = createWatchService({
     config: every === undefined ? config : { ...config, flows: config.flows.map((flow) => ({ ...flow, pollEvery: every })) },
     redis: connection,
     prefix: start.prefix,
     log,
+    ...(metrics === undefined ? {} : { metrics }),
     ...(start.checkConcurrency === undefined ? {} : { checkConcurrency: start.checkConcurrency }),
     client: { onRequest: () => (requests += 1) },
   });
   closeRunning = () => service.close();
-  return service.start();
+  const reconcile = await service.start();
+  if (metrics === undefined) return { reconcile };
+  const server = await serveStatusPage(service, start.prefix, async () => ({ contentType: metrics.contentType, body: await metrics.render() }));
+  closeRunning = async () => {
+    await server.close();
+    await service.close();
+  };
+  return { reconcile, httpPort: server.port };
+}
+
+/** The status page (its one wiring, as runWorker uses it: open, read-only) and /metrics, on loopback. */
+function serveStatusPage(service: WatchService, prefix: string, metrics: () => Promise<{ contentType: string; body: string }>): Promise<OperationsServer> {
+  const page = workerStatusPage(service, { prefix, log });
+  const endpoints = { health: () => service.health(), readiness: () => Promise.resolve({ ready: true as const }), metrics, page };
+  return startOperationsServer(endpoints, { host: '127.0.0.1', port: 0, log });
 }
 
 async function startBare(config: WatchConfig, start: WorkerStart, connection: Redis): Promise<ReconcileReport> {
@@ -185,8 +208,8 @@ serveRequests(
       const config = loadConfig(start.configYaml);
       redis = new Redis(start.redisUrl, { maxRetriesPerRequest: null, enableAutoPipelining: start.autoPipelining });
       countRedisTraffic(redis);
-      const reconcile = start.mode === 'watch' ? await startWatch(config, start, redis) : await startBare(config, start, redis);
-      return { reconcile, startMs: Math.round(performance.now() - startedAt) };
+      const started = start.mode === 'watch' ? await startWatch(config, start, redis) : { reconcile: await startBare(config, start, redis) };
+      return { ...started, startMs: Math.round(performance.now() - startedAt) };
     },
     refreshSchedules,
     stats: (): WorkerStats => ({ ...processStats(), requests, redisCommands: { ...redisCommands }, redisWrites }),
