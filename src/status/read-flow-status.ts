@@ -35,8 +35,8 @@ export async function readFlowStatus(input: {
   const { redis, prefix, flows, now } = input;
   const ids = flows.map((flow) => flowKeyOf(flow));
   const store = createFlowStateStore(redis, prefix);
-  const queue = new Queue<CheckJobData>(CHECK_QUEUE, { connection: redis, prefix, skipMetasUpdate: true });
-  const notifications = new Queue<NotificationJobData>(NOTIFICATION_QUEUE, { connection: redis, prefix, skipMetasUpdate: true });
+  const queue = readOnlyQueue<CheckJobData>(CHECK_QUEUE, redis, prefix);
+  const notifications = readOnlyQueue<NotificationJobData>(NOTIFICATION_QUEUE, redis, prefix);
   try {
     const named = [...new Set(flows.flatMap((flow) => (flow.account === undefined || flow.account === DEFAULT_ACCOUNT ? [] : [flow.account])))].sort();
     const [states, account, others, lastAlerts, nextChecks, unsent, held, gathered] = await Promise.all([
@@ -85,6 +85,17 @@ export async function readFlowStatus(input: {
     // The connection is ours, not the queues': close() leaves it open.
     await Promise.all([queue.close(), notifications.close()]);
   }
+}
+
+/**
+ * A queue handle for reading, on a connection that is not its own. Its `error` events (the connection's, re-emitted)
+ * are ignored: a read that fails rejects for its caller, and a worker's Redis outage is told once by the outage log.
+ * Without a listener BullMQ prints each of them to stderr, a stack trace per reconnect attempt.
+ */
+export function readOnlyQueue<Data>(name: string, redis: RedisConnection, prefix: string): Queue<Data> {
+  const queue = new Queue<Data>(name, { connection: redis, prefix, skipMetasUpdate: true });
+  queue.on('error', () => undefined);
+  return queue;
 }
 
 const OUTCOMES = { s: 'succeeded', f: 'failed', e: 'ended', u: 'unrecognised' } as const;

@@ -1,4 +1,3 @@
-import { Queue } from 'bullmq';
 import type { FlowKey } from '../accounts/flow-ref.ts';
 import type { FlowConfig, WatchConfig } from '../config/config-schema.ts';
 import { readAlertLog, type LoggedAlert } from '../delivery/alert-log.ts';
@@ -10,6 +9,7 @@ import type { RedisConnection } from '../redis/connect-redis.ts';
 import { createSilenceStore, type SilenceStore } from '../silences/silence-store.ts';
 import { createFlowStateStore } from '../state/flow-state-store.ts';
 import type { StatusReport } from '../status/flow-status.ts';
+import { readOnlyQueue } from '../status/read-flow-status.ts';
 import type { WorkerHealth } from './status-page-model.ts';
 
 /**
@@ -18,7 +18,7 @@ import type { WorkerHealth } from './status-page-model.ts';
  */
 export interface StatusPageSources {
   now(): number;
-  /** The last status read, up to 15 s old; `refreshReport` once the page has been sent keeps it recent. */
+  /** The last status read, up to 6 s old; `refreshReport` once the page has been sent keeps it recent. */
   report(): Promise<StatusReport>;
   refreshReport(): void;
   watched(): readonly FlowConfig[];
@@ -80,7 +80,7 @@ export function createStatusPageSources(self: WorkerSelf): StatusPageSources {
     async flowDetail(flow) {
       const redis = self.redis();
       const store = createFlowStateStore(redis, self.prefix);
-      const queue = new Queue<NotificationJobData>(NOTIFICATION_QUEUE, { connection: redis, prefix: self.prefix, skipMetasUpdate: true });
+      const queue = readOnlyQueue<NotificationJobData>(NOTIFICATION_QUEUE, redis, self.prefix);
       try {
         const [states, schedule, alerts, unsent] = await Promise.all([store.loadMany([flow]), store.loadSchedule(flow), readAlertLog(redis, self.prefix, flow), readUnsentAlerts(queue)]);
         return { state: states.get(flow), schedule, alerts, delivered: await readDelivered(redis, self.prefix, alerts), unsent };
