@@ -99,7 +99,7 @@ export interface WatchService {
   config(): WatchConfig;
   /**
    * What `portable-watch status` would print about the watched flows, read at most every 2 s (shared by every caller).
-   * `allowStale`: a report up to 15 s old at once (the status page, which calls refreshStatus once it has answered).
+   * `allowStale`: a report up to 6 s old at once (the status page, which calls refreshStatus once it has answered).
    */
   statusReport(options?: { allowStale?: boolean }): Promise<StatusReport>;
   /** Reads the status again in the background if the last read is over 2 s old. */
@@ -120,8 +120,11 @@ export interface WatchService {
 
 /** How old a status report may be when it is handed out again (the status page refreshes every 5 s). */
 const STATUS_MAX_AGE_MS = 2_000;
-/** How old a report the status page takes rather than wait for Redis (it refreshes every 5 s, and reads again then). */
-const STATUS_STALE_MS = 15_000;
+/**
+ * How old a report the status page shows rather than wait for Redis: just over its 5 s refresh, so a watched page
+ * never waits, and one opened after a while shows nothing older than this.
+ */
+const STATUS_STALE_MS = 6_000;
 
 export function createWatchService(options: WatchServiceOptions): WatchService {
   const { prefix, log } = options;

@@ -173,8 +173,12 @@ describe.concurrent('portable-watch demo', () => {
     expect(occurrences(during, 'data-flow="')).toBe(6);
     await eventually(() => (cli.stdout().includes('press Ctrl-C to stop') ? true : undefined), 'the story told', DEMO_TIMEOUT_MS - 15_000);
     expectTheStory(expect, cli.stdout());
-    // After the story the page is still there, with the story's failures at the top.
-    const after = await (await fetch(url)).text();
+    // After the story the page is still there, with the story's failures at the top (a page answers from the last
+    // read, a few seconds old, and reads again: the next answers catch up).
+    const after = await eventually(async () => {
+      const body = await (await fetch(url)).text();
+      return body.includes('data-state="failing"') ? body : undefined;
+    }, 'the story\'s failure on the page', 15_000);
     expect(after.indexOf('data-state="failing"')).toBeLessThan(after.indexOf('data-state="ok"'));
     const prefix = prefixOf(cli.stdout()) ?? 'missing prefix';
     cli.child.kill('SIGINT');
