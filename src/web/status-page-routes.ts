@@ -46,10 +46,10 @@ export function createStatusPage(options: StatusPageOptions): StatusPageHandler 
       // Once the page is sent, so that reading Redis and building the page do not take turns on one thread.
       if (path === '/' || path.startsWith('/flows/')) sources.refreshReport();
     } catch (error) {
-      // Most often Redis not answering: the page says so, and the worker's log has the rest.
+      // Most often Redis not answering; the worker's log has the message whatever it was.
       options.log.warn({ err: error instanceof Error ? error.message : String(error), path }, 'status page could not be served');
       if (response.headersSent) response.destroy();
-      else send(request, response, 503, htmlBody(renderErrorPage(503, 'Cannot read the worker\'s state', 'Redis did not answer in time. The page tries again at the next refresh; /readyz says whether the worker can do its job.')));
+      else send(request, response, 503, htmlBody(renderErrorPage(503, 'Cannot read the worker\'s state', 'The page could not be built, most often because Redis did not answer in time; the worker\'s log says why. The page tries again at its next refresh; /readyz says whether the worker can do its job.')));
     }
     return true;
   };
