@@ -89,11 +89,6 @@ export interface StatusPageModel {
   canWrite: boolean;
 }
 
-export interface FlowFacts {
-  key: FlowKey;
-  labels: Readonly<Record<string, string>>;
-}
-
 export function parseFilters(query: URLSearchParams): PageFilters {
   const state = query.get('state') ?? '';
   return {

@@ -3,7 +3,11 @@ import type { BasicAuth } from '../web/basic-auth.ts';
 import type { WorkerHealth } from '../web/status-page-model.ts';
 import { createStatusPage, type StatusPageHandler } from '../web/status-page-routes.ts';
 import { createStatusPageSources } from '../web/status-page-sources.ts';
+import { withDeadline } from './deadlines.ts';
 import type { WatchService } from './watch-service.ts';
+
+/** How long the header waits for Redis to answer a PING before it says Redis does not answer. */
+const PING_WAIT_MS = 1_000;
 
 /**
  * The status page of a running watch service: what `start` serves, and the demo, the tests and the benchmark with
@@ -31,6 +35,7 @@ export function workerStatusPage(
       refreshStatus: () => service.refreshStatus(),
       watched: () => service.watched(),
       config: () => service.config(),
+      redisAnswers: async () => (await withDeadline(service.redis.ping(), PING_WAIT_MS)) !== undefined,
       checksHealth: () => service.health(),
       lastReload: options.lastReload ?? (() => ({ result: 'none', at: null, problems: [] })),
     }),
